@@ -1,0 +1,185 @@
+"""Settings: embedded defaults from config/settings.toml, overridden by environment.
+
+A bad or missing setting raises :class:`ConfigError` naming the setting, so every entry
+point can stop with one actionable line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS_FILE = PROJECT_ROOT / "config" / "settings.toml"
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message starts with the setting's name."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        super().__init__(f"{setting}: {problem}")
+        self.setting = setting
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class ReadinessPolicy:
+    expiry_attention_days: int = 30
+    battery_low_pct: int = 20
+    temp_min_c: float = 0.0
+    temp_max_c: float = 50.0
+    inspection_interval_days: int = 30
+    inspection_due_soon_days: int = 7
+    liveness_intervals: int = 3
+    default_report_interval_s: int = 300
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    mqtt_url: str
+    mqtt_topic_root: str
+    secret_key: str
+    default_locale: str
+    timezone: str
+    log_level: str
+    readiness: ReadinessPolicy = field(default_factory=ReadinessPolicy)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _coerce(name: str, value: Any, kind: type) -> Any:
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigError(name.upper(), f"expected true or false, got {value!r}")
+    if kind in (int, float):
+        try:
+            return kind(value)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                name.upper(), f"expected a {kind.__name__}, got {value!r}"
+            ) from None
+    return str(value)
+
+
+def _load_readiness(raw: Mapping[str, Any], env: Mapping[str, str]) -> ReadinessPolicy:
+    values: dict[str, Any] = {}
+    for f in fields(ReadinessPolicy):
+        env_name = f"READINESS_{f.name.upper()}"
+        kind = type(getattr(ReadinessPolicy, f.name))
+        value = env.get(env_name, raw.get(f.name, getattr(ReadinessPolicy, f.name)))
+        value = _coerce(env_name.lower(), value, kind)
+        if isinstance(value, int | float) and value < 0 and not f.name.startswith("temp"):
+            raise ConfigError(env_name, f"must not be negative, got {value}")
+        values[f.name] = value
+    policy = ReadinessPolicy(**values)
+    if policy.temp_min_c >= policy.temp_max_c:
+        raise ConfigError("READINESS_TEMP_MIN_C", "must be below READINESS_TEMP_MAX_C")
+    return policy
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    defaults_file: Path = DEFAULTS_FILE,
+) -> Settings:
+    """Build settings from defaults, then environment, then explicit overrides."""
+    env = os.environ if env is None else env
+    overrides = dict(overrides or {})
+    try:
+        raw = tomllib.loads(defaults_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("config/settings.toml", "file is missing") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("config/settings.toml", f"not valid TOML ({exc})") from None
+
+    def pick(key: str) -> Any:
+        if key in overrides:
+            return overrides[key]
+        if key.upper() in overrides:
+            return overrides[key.upper()]
+        if key.upper() in env:
+            return env[key.upper()]
+        if key not in raw:
+            raise ConfigError(key.upper(), "missing (no default in config/settings.toml)")
+        return raw[key]
+
+    data_dir = Path(str(pick("data_dir")))
+    if not data_dir.is_absolute():
+        data_dir = PROJECT_ROOT / data_dir
+    database_url = str(pick("database_url")).strip()
+    if not database_url:
+        database_url = f"sqlite:///{data_dir / 'aed.sqlite3'}"
+    _check_database_url(database_url)
+    mqtt_url = str(pick("mqtt_url")).strip()
+    _check_mqtt_url(mqtt_url)
+    secret_key = str(pick("secret_key"))
+    if len(secret_key) < 16:
+        raise ConfigError("SECRET_KEY", "must be at least 16 characters")
+    timezone = str(pick("timezone"))
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("TIMEZONE", f"unknown time zone {timezone!r}") from None
+    locale = str(pick("default_locale"))
+    if locale not in {"zh_CN", "en"}:
+        raise ConfigError("DEFAULT_LOCALE", f"must be zh_CN or en, got {locale!r}")
+    log_level = str(pick("log_level")).upper()
+    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError("LOG_LEVEL", f"must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+    root = str(pick("mqtt_topic_root")).strip("/")
+    if not root or "#" in root or "+" in root:
+        raise ConfigError("MQTT_TOPIC_ROOT", f"not a usable topic prefix: {root!r}")
+    known = {f.name for f in fields(Settings)} | {f.name.upper() for f in fields(Settings)}
+    extra = {k: v for k, v in overrides.items() if k not in known}
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        mqtt_url=mqtt_url,
+        mqtt_topic_root=root,
+        secret_key=secret_key,
+        default_locale=locale,
+        timezone=timezone,
+        log_level=log_level,
+        readiness=_load_readiness(raw.get("readiness", {}), env),
+        extra=extra,
+    )
+
+
+def _check_database_url(url: str) -> None:
+    scheme = url.split(":", 1)[0]
+    if not scheme.startswith(("sqlite", "postgresql")):
+        raise ConfigError(
+            "DATABASE_URL",
+            f"unsupported database {scheme!r}: use sqlite:///PATH or postgresql+psycopg://...",
+        )
+    if scheme.startswith("postgresql") and "://" not in url:
+        raise ConfigError("DATABASE_URL", "malformed PostgreSQL URL")
+
+
+def _check_mqtt_url(url: str) -> None:
+    parsed = urlparse(url)
+    if parsed.scheme not in {"mqtt", "mqtts"}:
+        raise ConfigError("MQTT_URL", f"must start with mqtt:// or mqtts://, got {url!r}")
+    if not parsed.hostname:
+        raise ConfigError("MQTT_URL", f"has no host: {url!r}")
+    try:
+        parsed.port  # noqa: B018 - raises on a non-numeric port
+    except ValueError:
+        raise ConfigError("MQTT_URL", f"has a bad port: {url!r}") from None

@@ -1,0 +1,1 @@
+"""The Yangpu riverside demo (fictional positions and states; real place vocabulary)."""

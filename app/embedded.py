@@ -1,0 +1,108 @@
+"""`make run`: the whole system on embedded defaults, in one terminal.
+
+Migrates the database, loads the demo when the database is empty, then starts and
+supervises the processes (web, and the device path once present). Ctrl-C stops all of
+them; if one dies, the others are stopped too and the exit status says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from types import FrameType
+
+from sqlalchemy import func, select
+
+from app import create_app, migrate
+from app.demo.yangpu import DEMO_PASSWORD, DEMO_USERS
+from app.extensions import get_db, get_settings
+from app.models import Asset, utcnow
+from app.services.demo_seed import seed_demo
+
+log = logging.getLogger("aed.run")
+
+
+@dataclass
+class Managed:
+    name: str
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log.info("starting %s: %s", self.name, " ".join(self.argv))
+        self.proc = subprocess.Popen(self.argv, env={**os.environ, **self.env})
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def prepare() -> None:
+    app = create_app()
+    with app.app_context():
+        db = get_db()
+        migrate.upgrade(db.engine)
+        settings = get_settings()
+        with db.session() as session:
+            if not session.scalar(select(func.count()).select_from(Asset)):
+                result = seed_demo(session, utcnow(), settings.readiness, settings.tz)
+                log.info("demo loaded: %d sites, %d AEDs", result.sites, result.aeds)
+        log.info("database: %s", db.engine.url.render_as_string(hide_password=True))
+
+
+def processes(port: str) -> list[Managed]:
+    py = sys.executable
+    return [
+        Managed("web", [py, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+                        "--threads", "4", "--access-logfile", "-", "app:create_app()"]),
+    ]
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    port = os.environ.get("PORT", "5000")
+    prepare()
+    procs = processes(port)
+    stopping = False
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    for p in procs:
+        p.start()
+    print(
+        f"\n  AED tracker: http://127.0.0.1:{port}/   (API: /api/v1/assets, health: /healthz)\n"
+        f"  demo logins (password {DEMO_PASSWORD}): "
+        + ", ".join(f"{u} ({role})" for u, _n, role, _t in DEMO_USERS)
+        + "\n  Ctrl-C stops everything.\n",
+        flush=True,
+    )
+    status = 0
+    try:
+        while not stopping:
+            for p in procs:
+                if p.proc and p.proc.poll() is not None:
+                    log.error("%s exited with status %s; stopping", p.name, p.proc.returncode)
+                    stopping, status = True, 1
+            time.sleep(0.5)
+    finally:
+        for p in reversed(procs):
+            p.stop()
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,185 @@
+"""Builds the Yangpu riverside demo. Idempotent: a second run changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from app.config import ReadinessPolicy
+from app.demo import yangpu
+from app.models import (
+    Asset,
+    Device,
+    DeviceState,
+    Gateway,
+    Organisation,
+    ParLevel,
+    Site,
+    StockLot,
+    SupplyItem,
+    Team,
+    User,
+)
+from app.services.asset_status import refresh_all
+
+DEVICE_ID = "cab-1"
+
+
+@dataclass
+class SeedResult:
+    created: bool
+    organisations: int = 0
+    sites: int = 0
+    aeds: int = 0
+    gateways: int = 0
+
+
+def seed_demo(
+    session: Session, now: datetime, policy: ReadinessPolicy, tz: ZoneInfo
+) -> SeedResult:
+    if session.scalar(select(Organisation).where(Organisation.code == yangpu.DISTRICT[0])):
+        return SeedResult(created=False)
+    today = now.astimezone(tz).date()
+    result = SeedResult(created=True)
+
+    orgs: dict[str, Organisation] = {}
+    code, name, name_en = yangpu.DISTRICT
+    district = Organisation(code=code, name=name, name_en=name_en, level="district")
+    session.add(district)
+    orgs[code] = district
+    for code, name, name_en in yangpu.SUBDISTRICTS:
+        orgs[code] = Organisation(
+            code=code, name=name, name_en=name_en, level="subdistrict", parent=district
+        )
+        session.add(orgs[code])
+    result.organisations = len(orgs)
+
+    teams: dict[str, Team] = {}
+    for code, name, name_en, org_code, leader in yangpu.TEAMS:
+        teams[code] = Team(
+            code=code, name=name, name_en=name_en, organisation=orgs[org_code],
+            leader_name=leader,
+        )
+        session.add(teams[code])
+
+    items: dict[str, SupplyItem] = {}
+    for code, name, name_en, unit, shelf in yangpu.SUPPLY_ITEMS:
+        items[code] = SupplyItem(
+            code=code, name=name, name_en=name_en, unit=unit, shelf_life_days=shelf
+        )
+        session.add(items[code])
+
+    session.flush()
+    for demo_site in yangpu.SITES:
+        site = Site(
+            external_id=demo_site.code, name=demo_site.name, name_en=demo_site.name_en,
+            kind=demo_site.kind, address=demo_site.address, lat=demo_site.lat,
+            lon=demo_site.lon, opening_hours=demo_site.opening_hours,
+            organisation=orgs[demo_site.org], team=teams[demo_site.team],
+            contact_name=teams[demo_site.team].leader_name, is_fictional=True,
+        )
+        session.add(site)
+        result.sites += 1
+        for n, aed in enumerate(demo_site.aeds):
+            # Spread AEDs at one site a few metres apart so map markers don't overlap.
+            asset = _make_aed(aed, site, today, now, n)
+            session.add(asset)
+            result.aeds += 1
+            if aed.gateway:
+                _attach_gateway(session, aed, asset, site, now)
+                result.gateways += 1
+        if demo_site.first_aid_kit:
+            _stock_site(session, demo_site.code, site, items, today, now)
+
+    for username, display, role, team_code in yangpu.DEMO_USERS:
+        session.add(User(
+            username=username, display_name=display, role=role,
+            team=teams[team_code] if team_code else None,
+            password_hash=generate_password_hash(yangpu.DEMO_PASSWORD, method="scrypt"),
+            locale="zh_CN",
+        ))
+    session.flush()
+    refresh_all(session, now, policy, tz)
+    return result
+
+
+def _make_aed(aed: yangpu.DemoAed, site: Site, today, now: datetime, n: int) -> Asset:
+    pad_expiry = today + timedelta(days=aed.pad_days)
+    if aed.scenario == "attention_missing_data":
+        pad_expiry = None
+    return Asset(
+        external_id=aed.code, kind="aed", site=site, name=aed.name, name_en=aed.name_en,
+        lat=round(site.lat + 0.00004 * n, 6), lon=round(site.lon + 0.00004 * n, 6),
+        manufacturer=aed.manufacturer, model=aed.model,
+        serial=f"DEMO-{aed.code[-3:]}-{aed.model.replace(' ', '')[:6].upper()}",
+        install_date=today - timedelta(days=500), pad_expiry=pad_expiry,
+        battery_expiry=today + timedelta(days=aed.battery_days),
+        paediatric_pads=aed.paediatric,
+        paediatric_pad_expiry=today + timedelta(days=aed.pad_days + 30) if aed.paediatric
+        else None,
+        indoor=aed.indoor, cabinet=aed.cabinet, access_hours=aed.access_hours,
+        last_inspection_at=now - timedelta(days=aed.inspected_days_ago),
+        in_use_since=now - timedelta(minutes=20) if aed.scenario == "in_use_incident" else None,
+        description="演示数据:位置为虚构 · Demo data: fictional position",
+    )
+
+
+def _attach_gateway(
+    session: Session, aed: yangpu.DemoAed, asset: Asset, site: Site, now: datetime
+) -> None:
+    assert aed.gateway is not None
+    gateway = Gateway(
+        id=aed.gateway, site=site, name=f"{site.name} 网关", report_interval_s=60,
+        state="online", state_ts=now, last_seen_at=now,
+    )
+    device = Device(gateway=gateway, device_id=DEVICE_ID, kind="aed_cabinet", last_seen_at=now)
+    session.add_all([gateway, device])
+    session.flush()
+    asset.device_pk = device.id
+    state = DeviceState(
+        device_pk=device.id, battery_pct=92, battery_expiry=asset.battery_expiry,
+        pad_expiry=asset.pad_expiry, self_test="pass", temp_c=18.5, door="closed",
+        aed_present=True, last_ts=now, updated_at=now,
+    )
+    if aed.scenario == "in_use_sensor":
+        state.door, state.aed_present, state.door_opened_at = "open", False, now
+    elif aed.scenario == "not_ready_selftest":
+        state.self_test = "fail"
+    elif aed.scenario == "attention_battery_low":
+        state.battery_pct = 15
+    elif aed.scenario == "not_ready_temperature":
+        state.temp_c = 58.0  # a glass-fronted cabinet in the afternoon sun
+    elif aed.scenario == "unknown_silent":
+        silent_since = now - timedelta(hours=3)
+        gateway.state, gateway.state_ts, gateway.last_seen_at = "offline", silent_since, silent_since
+        device.last_seen_at = silent_since
+        state.last_ts = silent_since
+    session.add(state)
+
+
+def _stock_site(
+    session: Session, code: str, site: Site, items: dict[str, SupplyItem], today, now: datetime
+) -> None:
+    if code == "fac-fashion":
+        for item_code, (minimum, target, lots) in yangpu.FASHION_STOCK.items():
+            session.add(ParLevel(site=site, item=items[item_code], minimum=minimum,
+                                 target=target))
+            for i, (qty, days) in enumerate(lots):
+                session.add(StockLot(
+                    site=site, item=items[item_code], quantity=qty,
+                    expiry=today + timedelta(days=days) if days is not None else None,
+                    lot_code=f"{item_code.upper()}-{i + 1}", received_at=now,
+                ))
+        return
+    for item_code, (minimum, target, qty, days) in yangpu.KIT_STOCK.items():
+        session.add(ParLevel(site=site, item=items[item_code], minimum=minimum, target=target))
+        session.add(StockLot(
+            site=site, item=items[item_code], quantity=qty,
+            expiry=today + timedelta(days=days) if days is not None else None,
+            lot_code=f"{item_code.upper()}-1", received_at=now,
+        ))

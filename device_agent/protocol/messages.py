@@ -1,0 +1,171 @@
+"""Payload models of protocol v1 (pydantic 2).
+
+Strict types where JSON could smuggle a wrong type through lax coercion (a string
+"5" for a counter, 1 for a bool); unknown fields are ignored for forward compatibility.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from device_agent.protocol.topics import ID_PATTERN
+
+PROTOCOL_VERSION = 1
+MAX_PAYLOAD_BYTES = 16 * 1024
+TEMP_MIN_C = -60.0
+TEMP_MAX_C = 120.0
+
+
+def _require_utc(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() != timedelta(0):
+        raise ValueError("timestamp must be RFC 3339 in UTC (suffix Z or +00:00)")
+    return value.astimezone(UTC)
+
+
+Id = Annotated[str, Field(pattern=ID_PATTERN, strict=True)]
+UtcTimestamp = Annotated[datetime, Field(strict=True), AfterValidator(_require_utc)]
+Count = Annotated[int, Field(strict=True, ge=0)]
+IsoDate = Annotated[date, Field(strict=True)]
+StrictBoolean = Annotated[bool, Field(strict=True)]
+
+
+class SelfTest(StrEnum):
+    PASS = "pass"  # noqa: S105 - a self-test result, not a secret
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+
+
+class Door(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class EventKind(StrEnum):
+    DOOR_OPENED = "door_opened"
+    DOOR_CLOSED = "door_closed"
+    AED_REMOVED = "aed_removed"
+    AED_RETURNED = "aed_returned"
+    SELF_TEST_FAILED = "self_test_failed"
+    SELF_TEST_PASSED = "self_test_passed"
+    POWER_LOST = "power_lost"
+    POWER_RESTORED = "power_restored"
+    TAMPER = "tamper"
+
+
+class GatewayState(StrEnum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+    STOPPED = "stopped"
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, use_enum_values=False)
+
+    # Optional, never required: when present it must agree with the topic.
+    gateway_id: Id | None = None
+
+
+class Envelope(_Payload):
+    """Fields on every agent message except `state`."""
+
+    v: Literal[1]
+    msg_id: Annotated[str, Field(strict=True, min_length=1, max_length=128)]
+    session: Count
+    seq: Count
+    ts: UtcTimestamp
+    replay: StrictBoolean
+
+
+class Readings(BaseModel):
+    """What a device knows about itself; every reading is optional."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    battery_pct: Annotated[int, Field(strict=True, ge=0, le=100)] | None = None
+    battery_expiry: IsoDate | None = None
+    pad_expiry: IsoDate | None = None
+    self_test: SelfTest | None = None
+    temp_c: Annotated[float, Field(ge=TEMP_MIN_C, le=TEMP_MAX_C, allow_inf_nan=False)] | None = (
+        None
+    )
+    door: Door | None = None
+    aed_present: StrictBoolean | None = None
+
+
+READING_FIELDS: tuple[str, ...] = tuple(Readings.model_fields)
+
+
+class Telemetry(Readings, Envelope):
+    device_id: Id | None = None
+
+
+class Event(Envelope):
+    device_id: Id | None = None
+    kind: EventKind
+    detail: Annotated[str, Field(max_length=1024)] | None = None
+
+
+class Heartbeat(Envelope):
+    uptime_s: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    outbox_depth: Count
+    config_version: Count
+    # Additions allowed by the "extra fields" rule; servers that ignore them lose nothing.
+    evicted: Count = 0
+    config_error: Annotated[str, Field(max_length=1024)] | None = None
+
+
+class StateMessage(_Payload):
+    state: GatewayState
+    session: Count
+    ts: UtcTimestamp
+    agent_version: Annotated[str, Field(max_length=64)]
+
+
+class Thresholds(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    temp_min_c: Annotated[float, Field(ge=TEMP_MIN_C, le=TEMP_MAX_C)] = 0.0
+    temp_max_c: Annotated[float, Field(ge=TEMP_MIN_C, le=TEMP_MAX_C)] = 50.0
+    battery_low_pct: Annotated[int, Field(strict=True, ge=0, le=100)] = 20
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if self.temp_min_c >= self.temp_max_c:
+            raise ValueError("temp_min_c must be below temp_max_c")
+        return self
+
+
+class DeviceSettings(BaseModel):
+    """Per-device facts the server knows better than the gateway (from inspections)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    pad_expiry: IsoDate | None = None
+    battery_expiry: IsoDate | None = None
+
+
+class ConfigMessage(_Payload):
+    """Desired gateway configuration, retained by the broker on the `config` topic."""
+
+    config_version: Annotated[int, Field(strict=True, ge=1)]
+    report_interval_s: Annotated[float, Field(ge=1, le=86400)] | None = None
+    heartbeat_interval_s: Annotated[float, Field(ge=1, le=86400)] | None = None
+    thresholds: Thresholds | None = None
+    devices: dict[Id, DeviceSettings] = Field(default_factory=dict, max_length=256)
+    ts: UtcTimestamp | None = None
+
+
+AgentMessage = Telemetry | Event | Heartbeat | StateMessage
+AnyMessage = AgentMessage | ConfigMessage
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def json_schema_of(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema(mode="validation")

@@ -1,0 +1,13 @@
+"""Map building for the AED tracker: a library with no knowledge of Flask or the database.
+
+The app turns its domain objects into :class:`maps.records.MapRecord` values and calls:
+
+- :func:`maps.builder.build_map_html` for a whole map page (embedded data or bbox mode),
+- :func:`maps.builder.features_payload` for the JSON the page's bbox mode fetches,
+- :func:`maps.geo.bbox_around` / :func:`maps.geo.rank_nearest` for the nearest-AED API,
+- :func:`maps.builder.nearest_payload` for that API's JSON list,
+- :func:`maps.hours.open_now` for "open now" from an access-hours string.
+
+Static assets (Leaflet, markercluster, the page script) live in ``maps/static`` and must be
+served by the app under the URL prefix passed to the builder (default ``/static/maps/``).
+"""

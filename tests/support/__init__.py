@@ -1,0 +1,1 @@
+"""Helpers shared by test areas: real services started for tests, condition polling."""
