@@ -47,6 +47,12 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 
     extensions.init_app(app, settings)
 
+    from app.auth import init_auth
+    from app.i18n import init_i18n
+
+    init_i18n(app, settings)
+    init_auth(app)
+
     from app.api import bp as api_bp
     from app.web import bp as web_bp
 

@@ -62,9 +62,16 @@ def prepare() -> None:
 
 def processes(port: str) -> list[Managed]:
     py = sys.executable
+    from app.config import load_settings
+    from app.embedded_broker import device_path
+
+    # Broker (unless one answers at MQTT_URL), ingest and the simulated demo gateways.
+    device = [Managed(p.name, p.argv, p.env) for p in device_path(load_settings())]
     return [
+        *device,
         Managed("web", [py, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
                         "--threads", "4", "--access-logfile", "-", "app:create_app()"]),
+        Managed("scheduler", [py, "-m", "flask", "--app", "app", "scheduler"]),
     ]
 
 

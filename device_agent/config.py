@@ -6,7 +6,14 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from device_agent.drivers import DRIVER_MODULES, driver_class
 from device_agent.protocol import DEFAULT_ROOT, ID_PATTERN, Thresholds
@@ -60,8 +67,14 @@ class MqttConfig(_Section):
 
 
 class OutboxConfig(_Section):
-    max_messages: int = Field(default=50_000, ge=10, description="bound before eviction")
-    synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL)$", description="SQLite")
+    max_messages: int = Field(
+        default=50_000, ge=10, description="bound; then heartbeats, then telemetry are evicted"
+    )
+    synchronous: str = Field(
+        default="FULL",
+        pattern="^(FULL|NORMAL)$",
+        description="SQLite sync: FULL survives power loss, NORMAL only a crash",
+    )
 
 
 class DeviceConfig(_Section):
@@ -69,26 +82,32 @@ class DeviceConfig(_Section):
     driver: str = Field(description=f"one of: {', '.join(sorted(DRIVER_MODULES))}")
     options: dict[str, Any] = Field(default_factory=dict, description="the driver's options")
 
-    @model_validator(mode="after")
-    def _driver_options(self) -> DeviceConfig:
-        cls = driver_class(self.driver)
-        cls.Options.model_validate(self.options)
-        return self
+    @field_validator("driver")
+    @classmethod
+    def _known_driver(cls, name: str) -> str:
+        driver_class(name)  # raises ValueError naming the known drivers
+        return name
 
 
 class AgentConfig(_Section):
     gateway_id: Id = Field(description="this gateway's id, e.g. gw-yp-001")
     state_dir: Path = Field(description="outbox, session counter and applied config live here")
-    poll_interval_s: float = Field(default=5.0, ge=0.01, le=3600, description="driver reads")
+    poll_interval_s: float = Field(
+        default=5.0, ge=0.01, le=3600, description="how often drivers are read (events)"
+    )
     report_interval_s: float = Field(default=60.0, ge=0.01, description="telemetry period")
     heartbeat_interval_s: float = Field(default=60.0, ge=0.05, description="heartbeat period")
-    thresholds: Thresholds = Field(default_factory=Thresholds, description="report at once")
+    thresholds: Thresholds = Field(
+        default_factory=Thresholds, description="until config sync sends its own"
+    )
     observed_log: Path | None = Field(
         default=None, description="append each stored msg_id here (testing and audits)"
     )
-    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
-    mqtt: MqttConfig = Field(default_factory=MqttConfig)
-    outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+    log_level: str = Field(
+        default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", description="log verbosity"
+    )
+    mqtt: MqttConfig = Field(default_factory=MqttConfig, description="broker connection")
+    outbox: OutboxConfig = Field(default_factory=OutboxConfig, description="durable queue")
     devices: list[DeviceConfig] = Field(default_factory=list, description="[[devices]] tables")
 
 
@@ -96,18 +115,25 @@ class ConfigError(Exception):
     """One line, naming the key: `mqtt.port: Input should be a valid integer`."""
 
 
-def format_validation_error(exc: ValidationError) -> str:
+def format_validation_error(exc: ValidationError, prefix: str = "") -> str:
     err = exc.errors(include_url=False)[0]
-    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    key = prefix + ".".join(str(p) for p in err["loc"]) or "(top level)"
     msg = str(err["msg"]).replace("\n", " ")
-    return f"{key}: {msg}"
+    return f"{key.rstrip('.')}: {msg}"
 
 
 def parse_config(data: dict[str, Any]) -> AgentConfig:
     try:
-        return AgentConfig.model_validate(data)
+        cfg = AgentConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc)) from None
+    # Each driver validates its own options; name the key down to the option.
+    for index, device in enumerate(cfg.devices):
+        try:
+            driver_class(device.driver).Options.model_validate(device.options)
+        except ValidationError as exc:
+            raise ConfigError(format_validation_error(exc, f"devices.{index}.options.")) from None
+    return cfg
 
 
 def load_config(path: Path) -> AgentConfig:

@@ -46,7 +46,10 @@ def derive_events(previous: dict[str, Any], current: dict[str, Any]) -> list[Eve
 
 
 def crossed_thresholds(
-    previous: dict[str, Any], current: dict[str, Any], temp_min: float, temp_max: float,
+    previous: dict[str, Any],
+    current: dict[str, Any],
+    temp_min: float,
+    temp_max: float,
     battery_low: int,
 ) -> bool:
     """True when a reading moved across a threshold: report now, not at the next period."""

@@ -89,7 +89,7 @@ class Outbox:
 
     def add(self, kind: str, topic: str, payload: bytes) -> int:
         """Store one message (uncommitted); evict to stay within bounds. Returns its id."""
-        if self.depth >= self.max_messages and kind != "event":
+        if self.depth >= self.max_messages:
             self._evict(self.depth - self.max_messages + 1)
         cur = self.conn.execute(
             "INSERT INTO outbox (gateway_id, kind, topic, payload) VALUES (?, ?, ?, ?)",
@@ -112,7 +112,8 @@ class Outbox:
             ]
             self.conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
             removed += len(ids)
-        # When only events remain the outbox grows past its bound rather than drop one.
+        # When only events remain the outbox grows past its bound rather than drop one
+        # (a new telemetry row then goes over the bound too, and is first out next time).
         self.depth -= removed
         if removed:
             self.evicted_total += removed

@@ -7,7 +7,7 @@ with DOM calls and ``textContent`` so nothing a user typed is parsed as HTML or 
 
 Two modes:
 
-- ``mode="embed"`` (default): the records are embedded; about 1.1 KB per 10 records, so
+- ``mode="embed"`` (default): the records are embedded, about 120 bytes per record, so
   10,000 assets make a page well under 1.5 MB.
 - ``mode="bbox"``: the page embeds no records and, on every pan or zoom, fetches
   ``features_url?bbox=minLon,minLat,maxLon,maxLat&kind=aed,station,gateway&zoom=Z``

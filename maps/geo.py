@@ -172,13 +172,30 @@ class NearestIndex(Generic[T]):
         items: Sequence[T],
         *,
         position: Callable[[T], tuple[float, float]] = _latlon_attrs,
-        start_radius_m: float = 500.0,
+        start_radius_m: float | None = None,
     ) -> None:
         self._items = list(items)
         coords = np.array([position(it) for it in self._items], dtype=float).reshape(-1, 2)
         self._lat = coords[:, 0]
         self._lon = coords[:, 1]
+        self._area_per_point = self._estimate_area_per_point()
         self._start_radius = start_radius_m
+
+    def _estimate_area_per_point(self) -> float:
+        """Square metres per point over the data's bounding box (a rough density, used only
+        to pick a first search radius; correctness never depends on it)."""
+        if len(self._lat) < 2:
+            return 1e6
+        mid = math.radians(float(np.mean(self._lat)))
+        height = (float(self._lat.max()) - float(self._lat.min())) * 111_000.0
+        width = (float(self._lon.max()) - float(self._lon.min())) * 111_000.0 * math.cos(mid)
+        return max(height * width, 1.0) / len(self._lat)
+
+    def _first_radius(self, n: int) -> float:
+        if self._start_radius is not None:
+            return self._start_radius
+        # A circle expected to hold about 3n points.
+        return max(10.0, math.sqrt(3.0 * n * self._area_per_point / math.pi))
 
     def __len__(self) -> int:
         return len(self._items)
@@ -189,7 +206,8 @@ class NearestIndex(Generic[T]):
         if n <= 0 or total == 0:
             return []
         n = min(n, total)
-        radius = self._start_radius
+        radius = self._first_radius(n)
+        known: dict[int, float] = {}  # distances already computed in a smaller box
         while True:
             min_lat, min_lon, max_lat, max_lon = bbox_around(lat, lon, radius)
             mask = (
@@ -201,10 +219,10 @@ class NearestIndex(Generic[T]):
             idx = np.flatnonzero(mask)
             whole_world = radius >= MAX_DISTANCE_M
             if len(idx) >= n or whole_world:
-                scored = sorted(
-                    (distance_m(lat, lon, float(self._lat[i]), float(self._lon[i])), int(i))
-                    for i in idx
-                )
+                for i in idx.tolist():
+                    if i not in known:
+                        known[i] = distance_m(lat, lon, float(self._lat[i]), float(self._lon[i]))
+                scored = sorted((known[i], i) for i in idx.tolist())
                 if whole_world or scored[n - 1][0] <= radius:
                     return [Ranked(d, self._items[i]) for d, i in scored[:n]]
                 # The n-th candidate may be beaten by a point outside the box: grow the

@@ -58,6 +58,9 @@ class Alert(Base):
     notify_count: Mapped[int] = mapped_column(Integer, default=0)
     last_notified_at: Mapped[datetime | None]
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    # Expiry alerts escalate through lead-time stages (90 -> 30 -> 7 days); each stage
+    # is notified once. NULL for kinds without stages.
+    stage: Mapped[int | None] = mapped_column(Integer)
 
     comments: Mapped[list[AlertComment]] = relationship(
         back_populates="alert", cascade="all, delete-orphan", order_by="AlertComment.created_at"

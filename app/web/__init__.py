@@ -1,7 +1,27 @@
 """Server-rendered pages and health checks."""
 
+from typing import Any
+
 from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from app.web import health, pages  # noqa: E402,F401  (routes register on import)
+
+@bp.app_context_processor
+def _labels() -> dict[str, Any]:
+    from app.web.labels import template_labels
+
+    return template_labels()
+
+
+from app.web import (  # noqa: E402,F401  (routes register on import)
+    alert_pages,
+    asset_pages,
+    gateway_pages,
+    health,
+    import_pages,
+    metrics,
+    pages,
+    photos,
+    site_pages,
+)

@@ -8,6 +8,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import get_db
+from app.ingest.report import ingest_health
+from app.models import utcnow
 from app.web import bp
 
 
@@ -22,5 +24,13 @@ def healthz() -> ResponseReturnValue:
     except SQLAlchemyError as exc:
         body["database"] = {"status": "error", "error": str(exc.__class__.__name__)}
     ok = body["database"]["status"] == "ok"
+    if ok:
+        # Ingest runs apart from the web; its heartbeat row tells whether it is alive.
+        # Informational: the web itself stays healthy while ingest is away.
+        try:
+            with db.session() as session:
+                body["ingest"] = ingest_health(session, utcnow())
+        except SQLAlchemyError as exc:
+            body["ingest"] = {"status": "error", "error": exc.__class__.__name__}
     body["status"] = "ok" if ok else "degraded"
     return jsonify(body), 200 if ok else 503

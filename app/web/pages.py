@@ -1,19 +1,45 @@
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, request
 from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.extensions import db_session
 from app.models import Asset, Site
 from app.web import bp
 from app.web.labels import STATUS_LABELS
+from app.web.worklist import build_worklist
 
 
-@bp.get("/")
 @bp.get("/assets")
 def asset_list() -> ResponseReturnValue:
+    """The public list of AEDs (no login: anyone may look for the nearest AED)."""
     rows = db_session().execute(
         select(Asset, Site).join(Site, Asset.site_id == Site.id).order_by(Site.lat, Asset.id)
     ).all()
     return render_template("assets.html", rows=rows, labels=STATUS_LABELS)
+
+
+def _position() -> tuple[float, float] | None:
+    try:
+        lat = float(request.args["lat"])
+        lon = float(request.args["lon"])
+    except (KeyError, ValueError):
+        return None
+    if -90 <= lat <= 90 and -180 <= lon <= 180:
+        return lat, lon
+    return None
+
+
+@bp.get("/")
+@login_required
+def dashboard() -> ResponseReturnValue:
+    scope = request.args.get("scope", "")
+    team_id = current_user.team_id if current_user.role == "volunteer" and scope != "all" else None
+    position = _position()
+    items = build_worklist(db_session(), team_id, position)
+    return render_template(
+        "dashboard.html", items=items, position=position, scope=scope,
+        own_team_only=team_id is not None,
+    )

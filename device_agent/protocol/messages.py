@@ -89,9 +89,7 @@ class Readings(BaseModel):
     battery_expiry: IsoDate | None = None
     pad_expiry: IsoDate | None = None
     self_test: SelfTest | None = None
-    temp_c: Annotated[float, Field(ge=TEMP_MIN_C, le=TEMP_MAX_C, allow_inf_nan=False)] | None = (
-        None
-    )
+    temp_c: Annotated[float, Field(ge=TEMP_MIN_C, le=TEMP_MAX_C, allow_inf_nan=False)] | None = None
     door: Door | None = None
     aed_present: StrictBoolean | None = None
 
@@ -128,9 +126,15 @@ class StateMessage(_Payload):
 class Thresholds(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    temp_min_c: Annotated[float, Field(ge=TEMP_MIN_C, le=TEMP_MAX_C)] = 0.0
-    temp_max_c: Annotated[float, Field(ge=TEMP_MIN_C, le=TEMP_MAX_C)] = 50.0
-    battery_low_pct: Annotated[int, Field(strict=True, ge=0, le=100)] = 20
+    temp_min_c: Annotated[
+        float, Field(ge=TEMP_MIN_C, le=TEMP_MAX_C, description="report at once below this")
+    ] = 0.0
+    temp_max_c: Annotated[
+        float, Field(ge=TEMP_MIN_C, le=TEMP_MAX_C, description="report at once above this")
+    ] = 50.0
+    battery_low_pct: Annotated[
+        int, Field(strict=True, ge=0, le=100, description="report at once when crossed")
+    ] = 20
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:

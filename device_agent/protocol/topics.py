@@ -58,9 +58,7 @@ def gateway_topic(gateway_id: str, kind: TopicKind, root: str = DEFAULT_ROOT) ->
     return f"{_check_root(root)}/gw/{_check_id(gateway_id, 'gateway')}/{kind.value}"
 
 
-def device_topic(
-    gateway_id: str, device_id: str, kind: TopicKind, root: str = DEFAULT_ROOT
-) -> str:
+def device_topic(gateway_id: str, device_id: str, kind: TopicKind, root: str = DEFAULT_ROOT) -> str:
     if kind not in DEVICE_KINDS:
         raise ValueError(f"{kind} is a gateway topic; use gateway_topic()")
     return (

@@ -56,13 +56,50 @@ def reason_of(topic: str, payload: bytes) -> Reason:
 
 def test_every_model_round_trips() -> None:
     samples = [
-        (TEL, Telemetry(v=1, msg_id="1-1", session=1, seq=1, ts=TS, replay=False,
-                        battery_pct=87, pad_expiry=date(2027, 5, 1), self_test="pass",
-                        temp_c=21.5, door="closed", aed_present=True)),
-        (EVT, Event(v=1, msg_id="1-2", session=1, seq=2, ts=TS, replay=True,
-                    kind=EventKind.DOOR_OPENED, detail="reed switch")),
-        (HB, Heartbeat(v=1, msg_id="1-3", session=1, seq=3, ts=TS, replay=False,
-                       uptime_s=12.5, outbox_depth=0, config_version=4)),
+        (
+            TEL,
+            Telemetry(
+                v=1,
+                msg_id="1-1",
+                session=1,
+                seq=1,
+                ts=TS,
+                replay=False,
+                battery_pct=87,
+                pad_expiry=date(2027, 5, 1),
+                self_test="pass",
+                temp_c=21.5,
+                door="closed",
+                aed_present=True,
+            ),
+        ),
+        (
+            EVT,
+            Event(
+                v=1,
+                msg_id="1-2",
+                session=1,
+                seq=2,
+                ts=TS,
+                replay=True,
+                kind=EventKind.DOOR_OPENED,
+                detail="reed switch",
+            ),
+        ),
+        (
+            HB,
+            Heartbeat(
+                v=1,
+                msg_id="1-3",
+                session=1,
+                seq=3,
+                ts=TS,
+                replay=False,
+                uptime_s=12.5,
+                outbox_depth=0,
+                config_version=4,
+            ),
+        ),
         (STATE, StateMessage(state="online", session=1, ts=TS, agent_version="0.1.0")),
         (CFG, ConfigMessage(config_version=2, report_interval_s=30)),
     ]
@@ -79,8 +116,19 @@ def test_kind_of_topic_selects_the_model() -> None:
 
 
 def test_encoded_timestamps_are_utc_with_z() -> None:
-    payload = encode(Heartbeat(v=1, msg_id="a", session=0, seq=0, ts=TS, replay=False,
-                               uptime_s=0, outbox_depth=0, config_version=0))
+    payload = encode(
+        Heartbeat(
+            v=1,
+            msg_id="a",
+            session=0,
+            seq=0,
+            ts=TS,
+            replay=False,
+            uptime_s=0,
+            outbox_depth=0,
+            config_version=0,
+        )
+    )
     assert json.loads(payload)["ts"] == "2026-11-29T10:00:00Z"
 
 
@@ -113,8 +161,11 @@ def test_unknown_fields_are_ignored() -> None:
         (raw(envelope(temp_c=-61)), Reason.INVALID_VALUE),
         (raw(envelope(door="ajar")), Reason.INVALID_VALUE),
         (raw(envelope(aed_present="yes")), Reason.INVALID_VALUE),
-        (b'{"v":1,"msg_id":"a","session":1,"seq":1,"ts":"2026-11-29T10:00:00Z",'
-         b'"replay":false,"temp_c":NaN}', Reason.INVALID_VALUE),
+        (
+            b'{"v":1,"msg_id":"a","session":1,"seq":1,"ts":"2026-11-29T10:00:00Z",'
+            b'"replay":false,"temp_c":NaN}',
+            Reason.INVALID_VALUE,
+        ),
     ],
 )
 def test_telemetry_rejections(payload: bytes, reason: Reason) -> None:
@@ -141,9 +192,19 @@ def test_payload_size_limit() -> None:
     big = raw(envelope(kind="tamper", padding="x" * MAX_PAYLOAD_BYTES))
     assert reason_of(EVT, big) is Reason.TOO_LARGE
     with pytest.raises(ProtocolError) as info:
-        encode(Event(v=1, msg_id="a", session=1, seq=1, ts=TS, replay=False,
-                      kind=EventKind.TAMPER, detail="x" * 1024, gateway_id="g" * 64)
-               .model_copy(update={"detail": "x" * 20000}))
+        encode(
+            Event(
+                v=1,
+                msg_id="a",
+                session=1,
+                seq=1,
+                ts=TS,
+                replay=False,
+                kind=EventKind.TAMPER,
+                detail="x" * 1024,
+                gateway_id="g" * 64,
+            ).model_copy(update={"detail": "x" * 20000})
+        )
     assert info.value.reason is Reason.TOO_LARGE
 
 
@@ -155,8 +216,12 @@ def test_topic_contradicted_by_payload() -> None:
 
 
 def test_state_message() -> None:
-    good = {"state": "offline", "session": 4, "ts": "2026-11-29T10:00:00Z",
-            "agent_version": "0.1.0"}
+    good = {
+        "state": "offline",
+        "session": 4,
+        "ts": "2026-11-29T10:00:00Z",
+        "agent_version": "0.1.0",
+    }
     _, message = decode(STATE, raw(good))
     assert isinstance(message, StateMessage) and message.state == "offline"
     assert reason_of(STATE, raw({**good, "state": "sleeping"})) is Reason.INVALID_VALUE
@@ -164,16 +229,21 @@ def test_state_message() -> None:
 
 def test_heartbeat_requires_counters() -> None:
     assert reason_of(HB, raw(envelope(uptime_s=1, outbox_depth=0))) is Reason.MISSING_FIELD
-    _, message = decode(HB, raw(envelope(uptime_s=1, outbox_depth=3, config_version=2,
-                                         evicted=5, config_error="bad")))
+    _, message = decode(
+        HB,
+        raw(envelope(uptime_s=1, outbox_depth=3, config_version=2, evicted=5, config_error="bad")),
+    )
     assert isinstance(message, Heartbeat)
     assert (message.evicted, message.config_error) == (5, "bad")
 
 
 def test_config_validation() -> None:
-    good = {"config_version": 3, "report_interval_s": 30,
-            "thresholds": {"temp_min_c": 5, "temp_max_c": 45, "battery_low_pct": 25},
-            "devices": {"aed-01": {"pad_expiry": "2027-05-01"}}}
+    good = {
+        "config_version": 3,
+        "report_interval_s": 30,
+        "thresholds": {"temp_min_c": 5, "temp_max_c": 45, "battery_low_pct": 25},
+        "devices": {"aed-01": {"pad_expiry": "2027-05-01"}},
+    }
     _, message = decode(CFG, raw(good))
     assert isinstance(message, ConfigMessage)
     assert message.devices["aed-01"].pad_expiry == date(2027, 5, 1)

@@ -132,8 +132,19 @@ def postgres_server() -> Iterator[PostgresServer]:
             cmd = ["runuser", "-u", run_as, "--", *cmd]
         subprocess.run(cmd, check=True, capture_output=True, timeout=180)
 
-    run([initdb, "-D", str(cluster / "data"), "-U", "postgres", "--auth=trust",
-         "-E", "UTF8", "--locale=C.UTF-8"])
+    run(
+        [
+            initdb,
+            "-D",
+            str(cluster / "data"),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ]
+    )
     with (cluster / "data" / "postgresql.conf").open("a") as conf:
         conf.write(
             f"port = {port}\nlisten_addresses = '127.0.0.1'\n"
@@ -144,7 +155,9 @@ def postgres_server() -> Iterator[PostgresServer]:
         )
     server = PostgresServer(
         admin_url=f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres",
-        cluster_dir=cluster, pg_ctl=pg_ctl, run_as=run_as,
+        cluster_dir=cluster,
+        pg_ctl=pg_ctl,
+        run_as=run_as,
     )
     server.start()
     try:

@@ -135,7 +135,6 @@
 
   AedMapPage.prototype.setData = function (payload) {
     var self = this, prefix = payload.link_prefix || "", hours = payload.hours || [];
-    var now = this.nowMs();
     this.items = [];
     this.byKey = {};
     payload.rows.forEach(function (row) {
@@ -156,8 +155,7 @@
         icon: self.icon(kind, status), title: label, alt: label, riseOnHover: true
       });
       marker.bindPopup(function () { return self.popup(rec); }, { maxWidth: 280, minWidth: 180 });
-      var item = { rec: rec, marker: marker, labelLower: label.toLowerCase(),
-                   open: h ? isOpen(h[1], now) : null };
+      var item = { rec: rec, marker: marker, labelLower: label.toLowerCase() };
       self.items.push(item);
       self.byKey[kind + "/" + rec.id] = item;
     });
@@ -167,11 +165,12 @@
 
   AedMapPage.prototype.applyFilter = function () {
     var self = this, q = this.filter.q, openOnly = this.filter.openOnly;
-    var perKind = {}, shown = 0;
+    var perKind = {}, shown = 0, now = this.nowMs();
     this.cfg.kinds.forEach(function (k) { perKind[k] = []; });
     this.items.forEach(function (it) {
       if (q && it.labelLower.indexOf(q) < 0) { return; }
-      if (openOnly && it.open !== true) { return; }
+      // Evaluated now, not at load: a page may stay open across opening times.
+      if (openOnly && isOpen(it.rec.intervals, now) !== true) { return; }
       if (perKind[it.rec.kind]) { perKind[it.rec.kind].push(it.marker); shown++; }
     });
     this.cfg.kinds.forEach(function (k) {

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select, update
+
+from app import audit
+from app.auth import bp, throttle
+from app.auth.identity import AuthUser
+from app.auth.passwords import verify_password
+from app.extensions import db_session
+from app.i18n import SESSION_KEY, SUPPORTED_LOCALES
+from app.models import User, utcnow
+
+
+def _policy() -> throttle.ThrottlePolicy:
+    cfg = current_app.config
+    return throttle.ThrottlePolicy(
+        max_failures_per_user=int(cfg.get("LOGIN_MAX_FAILURES", 5)),
+        max_failures_per_ip=int(cfg.get("LOGIN_MAX_FAILURES_PER_IP", 30)),
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: an attacker's link must not bounce a login elsewhere."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("web.dashboard")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(url_for("web.dashboard"))
+        return render_template("login.html", next=request.args.get("next", ""))
+    username = request.form.get("username", "").strip()[:64]
+    password = request.form.get("password", "")
+    next_url = request.form.get("next", "")
+    dbs = db_session()
+    now = utcnow()
+    policy = _policy()
+    until = throttle.blocked_until(dbs, username, request.remote_addr, now, policy)
+    if until is not None:
+        minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+        return render_template(
+            "login.html", next=next_url, username=username,
+            error=_("Too many failed attempts. Try again in %(minutes)d minutes.",
+                    minutes=minutes),
+        ), 429
+    user = dbs.scalar(select(User).where(User.username == username)) if username else None
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        throttle.record_failure(dbs, username, request.remote_addr, now, policy)
+        dbs.commit()
+        return render_template(
+            "login.html", next=next_url, username=username,
+            error=_("Wrong username or password."),
+        ), 401
+    throttle.record_success(dbs, username)
+    lang = session.get(SESSION_KEY)
+    # A fresh session at login: nothing an attacker planted before survives.
+    session.clear()
+    if lang:
+        session[SESSION_KEY] = lang
+    session.permanent = True
+    login_user(AuthUser.of(user))
+    audit.attach_actor(dbs, audit.Actor(user.id, user.username))
+    audit.record(dbs, "login", "user_account", str(user.id), None, {"ip": request.remote_addr})
+    dbs.commit()
+    return redirect(safe_next(next_url))
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> ResponseReturnValue:
+    dbs = db_session()
+    user_id = current_user.id
+    # Bumping the epoch invalidates every cookie issued so far, including copies.
+    dbs.execute(
+        update(User).where(User.id == user_id).values(session_epoch=User.session_epoch + 1)
+    )
+    audit.record(dbs, "logout", "user_account", str(user_id), None, None)
+    dbs.commit()
+    lang = session.get(SESSION_KEY)
+    logout_user()
+    session.clear()
+    if lang:
+        session[SESSION_KEY] = lang
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/lang/<code>")
+def switch_language(code: str) -> ResponseReturnValue:
+    if code in SUPPORTED_LOCALES:
+        session[SESSION_KEY] = code
+    return redirect(safe_next(request.args.get("next")))
+
+

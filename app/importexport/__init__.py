@@ -1,0 +1,1 @@
+"""Import and export of sites and assets as CSV and GeoJSON (OSM tags where they fit)."""

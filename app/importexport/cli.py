@@ -1,0 +1,71 @@
+"""`flask --app app import sites|assets FILE [--dry-run]` and `flask --app app export ...`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from app import audit
+from app.extensions import db_session, get_settings
+from app.importexport.exporter import export_text
+from app.importexport.formats import FormatError, detect_format, read_csv, read_geojson
+from app.importexport.importer import import_rows
+from app.models import utcnow
+
+KINDS = click.Choice(["sites", "assets"])
+FORMATS = click.Choice(["csv", "geojson"])
+
+
+def read_file_rows(kind: str, text: str, fmt: str) -> list[tuple[int, dict[str, object]]]:
+    return list(read_geojson(text, kind) if fmt == "geojson" else read_csv(text))
+
+
+@click.command("import")
+@click.argument("kind", type=KINDS)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=FORMATS, default=None, help="Default: from the file name.")
+@click.option("--dry-run", is_flag=True, help="Check every line, change nothing.")
+@with_appcontext
+def import_command(kind: str, path: Path, fmt: str | None, dry_run: bool) -> None:
+    """Import sites or assets from CSV or GeoJSON (upsert by external_id)."""
+    fmt = fmt or detect_format(path.name)
+    try:
+        rows = read_file_rows(kind, path.read_text(encoding="utf-8-sig"), fmt)
+    except (FormatError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{path}: {exc}") from None
+    settings = get_settings()
+    session = db_session()
+    audit.attach_actor(session, audit.Actor(None, "cli"))
+    with click.progressbar(length=len(rows), label=f"importing {kind}",
+                           file=sys.stderr) as bar:
+        report = import_rows(session, kind, rows, utcnow(), settings.readiness, settings.tz,
+                             dry_run=dry_run, progress=bar.update)
+    if not dry_run:
+        session.commit()
+    for line, message in report.errors:
+        click.echo(f"{path.name}:{line}: {message}", err=True)
+    verb = "would import" if dry_run else "imported"
+    click.echo(f"{verb} {report.ok} {kind} ({report.created} new, {report.updated} updated, "
+               f"{report.unchanged} unchanged); {len(report.errors)} lines with errors")
+    if report.errors:
+        raise SystemExit(1)
+
+
+@click.command("export")
+@click.argument("kind", type=KINDS)
+@click.option("--format", "fmt", type=FORMATS, default="csv")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--include-fictional", is_flag=True,
+              help="Include demo (fictional) sites, which are left out by default.")
+@with_appcontext
+def export_command(kind: str, fmt: str, output: Path | None, include_fictional: bool) -> None:
+    """Export sites or assets as CSV or GeoJSON (OSM tags)."""
+    text = export_text(db_session(), kind, fmt, include_fictional)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)

@@ -1,0 +1,170 @@
+"""One ingest worker: consumer + bounded queue + writer + heartbeat row + summary log."""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event
+
+from app.config import Settings
+from app.db import Database
+from app.ingest.consumer import ConsumerSettings, MqttConsumer
+from app.ingest.stats import IngestStats
+from app.ingest.writer import BatchWriter, Inbound
+from app.models import IngestWorker, utcnow
+from app.services.device_facts import FactsConfig
+
+log = logging.getLogger("aed.ingest")
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    client_id: str = "aed-ingest-1"
+    shared: bool = True
+    batch_size: int = 500
+    batch_ms: float = 50.0
+    # Upper bound of the in-memory queue; normally the broker's in-flight window
+    # (1000 in config/mosquitto.conf) keeps it far below this.
+    max_queue: int = 5000
+    heartbeat_s: float = 5.0
+    summary_s: float = 30.0
+    protocol: int = 4
+    # MQTT 5 only: how many unacknowledged messages the broker may send us.
+    receive_maximum: int = 2000
+    max_clock_skew_s: float = 300.0
+    drain_timeout_s: float = 10.0
+
+
+def _driver_autocommit(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+
+
+def _begin_immediate(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def writer_database(url: str) -> Database:
+    """For SQLite, transactions start with BEGIN IMMEDIATE: a writer takes the write lock
+    up front and waits on busy_timeout, instead of failing when a read-then-write
+    transaction finds another writer got there first."""
+    db = Database(url)
+    if db.is_sqlite:
+        event.listen(db.engine, "connect", _driver_autocommit)
+        event.listen(db.engine, "begin", _begin_immediate)
+    return db
+
+
+class IngestService:
+    def __init__(
+        self,
+        settings: Settings,
+        options: IngestOptions,
+        on_commit: Callable[[Sequence[Inbound], float], None] | None = None,
+        mqtt_url: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.options = options
+        self.stats = IngestStats()
+        self.db = writer_database(settings.database_url)
+        self.inbox: queue.Queue[Inbound] = queue.Queue(maxsize=options.max_queue)
+        self.consumer = MqttConsumer(
+            ConsumerSettings.from_url(
+                mqtt_url or settings.mqtt_url, options.client_id,
+                topic_root=settings.mqtt_topic_root, shared=options.shared,
+                protocol=options.protocol, receive_maximum=options.receive_maximum,
+            ),
+            self.inbox, self.stats,
+        )
+        self.writer = BatchWriter(
+            self.db, self.inbox, self.consumer, self.stats,
+            FactsConfig(
+                policy=settings.readiness, tz=settings.tz, topic_root=settings.mqtt_topic_root,
+                max_clock_skew=timedelta(seconds=options.max_clock_skew_s),
+            ),
+            batch_size=options.batch_size, batch_ms=options.batch_ms, on_commit=on_commit,
+            periodic=self._periodic,
+        )
+        self.started_at = utcnow()
+        self._next_heartbeat = 0.0
+        self._reported_connected = False
+        self._next_summary = time.monotonic() + options.summary_s
+        self._last_summary: tuple[float, dict[str, int]] = (time.monotonic(), {})
+        self._stopped = threading.Event()
+
+    def start(self) -> None:
+        log.info("ingest %s starting: batch %d / %.0f ms, %s subscription",
+                 self.options.client_id, self.options.batch_size, self.options.batch_ms,
+                 "shared" if self.options.shared else "plain")
+        self.writer.start()
+        self.consumer.start()
+
+    def stop(self) -> None:
+        """Finish what was received, ack it, write a last heartbeat, disconnect."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        self.consumer.stop_intake()
+        drained = self.writer.stop(self.options.drain_timeout_s)
+        if not drained:
+            log.warning("stopping with %d messages unacknowledged; the broker redelivers them",
+                        self.inbox.qsize())
+        self.consumer.stop()
+        self.stats.connected = False
+        self.save_heartbeat()
+        log.info(self.stats.summary_line({}, 0.0))
+        self.db.dispose()
+
+    @property
+    def healthy(self) -> bool:
+        return self.writer.alive
+
+    def wait(self, stop: threading.Event) -> int:
+        """Block until `stop` is set or the writer dies; returns an exit status."""
+        while not stop.wait(0.5):
+            if not self.writer.alive:
+                log.error("ingest writer died: %r", self.writer.failed)
+                self.stop()
+                return 1
+        self.stop()
+        return 0
+
+    # -- periodic duties, run in the writer thread between batches ------------------------
+
+    def _periodic(self) -> None:
+        now = time.monotonic()
+        # A change of connection shows in /healthz at once, not a heartbeat later.
+        if now >= self._next_heartbeat or self.stats.connected != self._reported_connected:
+            self._next_heartbeat = now + self.options.heartbeat_s
+            self.save_heartbeat()
+        if now >= self._next_summary:
+            self._next_summary = now + self.options.summary_s
+            then, previous = self._last_summary
+            log.info(self.stats.summary_line(previous, now - then))
+            self._last_summary = (now, dict(self.stats.counts))
+
+    def save_heartbeat(self, now: datetime | None = None) -> bool:
+        self.stats.queue_depth = self.inbox.qsize()
+        self._reported_connected = connected = self.stats.connected
+        snap = self.stats.snapshot()
+        try:
+            with self.db.session() as session:
+                session.merge(IngestWorker(
+                    client_id=self.options.client_id, hostname=socket.gethostname()[:200],
+                    pid=os.getpid(), started_at=self.started_at,
+                    heartbeat_at=now or utcnow(), connected=connected,
+                    queue_depth=self.stats.queue_depth, counters=snap["counters"],
+                    histograms=snap["histograms"],
+                ))
+            return True
+        except Exception as exc:  # a heartbeat must never stop ingest
+            log.warning("could not write the ingest heartbeat: %s", exc.__class__.__name__)
+            return False

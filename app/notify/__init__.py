@@ -1,0 +1,1 @@
+"""Notifications: channels (SMTP, webhooks), routing, quiet hours, outbox and delivery log."""

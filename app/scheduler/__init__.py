@@ -1,0 +1,1 @@
+"""The scheduler process: job definitions, leader election and the APScheduler runner."""

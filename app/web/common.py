@@ -1,0 +1,60 @@
+"""Small helpers shared by the page modules."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TypeVar
+
+from flask import abort, current_app, flash
+from flask_babel import gettext as _
+
+from app.config import ReadinessPolicy
+from app.extensions import db_session, get_db, get_settings
+from app.models import utcnow
+from app.models.base import Base
+from app.services.gateway_config import ConfigPublisher, push_pending
+
+M = TypeVar("M", bound=Base)
+
+
+def now() -> datetime:
+    return utcnow()
+
+
+def policy() -> ReadinessPolicy:
+    return get_settings().readiness
+
+
+def get_or_404(model: type[M], ident: object) -> M:
+    row = db_session().get(model, ident)
+    if row is None:
+        abort(404)
+    return row
+
+
+def parse_date(text: str | None) -> date | None:
+    if not text or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def publisher() -> ConfigPublisher:
+    settings = get_settings()
+    timeout = float(current_app.config.get("CONFIG_PUBLISH_TIMEOUT_S", 3.0))
+    return ConfigPublisher(settings.mqtt_url, settings.mqtt_topic_root, timeout)
+
+
+def push_config_and_report(gateway_id: str | None) -> bool | None:
+    """After commit: send the new desired config now, and tell the volunteer what happened."""
+    if gateway_id is None:
+        return None
+    results = push_pending(get_db(), publisher(), [gateway_id])
+    if results and all(r.published for r in results):
+        flash(_("New settings sent to gateway %(gw)s.", gw=gateway_id), "success")
+        return True
+    flash(_("The gateway %(gw)s could not be reached just now; the new settings are saved "
+            "and will be sent automatically later.", gw=gateway_id), "warning")
+    return False

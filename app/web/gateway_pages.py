@@ -1,0 +1,26 @@
+"""Gateways: online state, config sync, dead letters and quarantined messages."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+from sqlalchemy import select
+
+from app.extensions import db_session
+from app.models import DeadLetter, Gateway, PendingConfigPush, QuarantinedMessage
+from app.web import bp
+
+
+@bp.get("/gateways")
+@login_required
+def gateway_list() -> ResponseReturnValue:
+    dbs = db_session()
+    gateways = dbs.scalars(select(Gateway).order_by(Gateway.id)).all()
+    pending = {p.gateway_id: p for p in dbs.scalars(select(PendingConfigPush))}
+    dead = dbs.scalars(select(DeadLetter).order_by(DeadLetter.received_at.desc()).limit(50)).all()
+    quarantined = dbs.scalars(
+        select(QuarantinedMessage).order_by(QuarantinedMessage.received_at.desc()).limit(50)
+    ).all()
+    return render_template("gateways.html", gateways=gateways, pending=pending,
+                           dead_letters=dead, quarantined=quarantined)

@@ -1,0 +1,60 @@
+"""Web upload for imports (with dry run) and download links for exports."""
+
+from __future__ import annotations
+
+from flask import Response, abort, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from app.auth.permissions import roles_required
+from app.extensions import db_session, get_settings
+from app.importexport.exporter import export_text
+from app.importexport.formats import FormatError, detect_format, read_csv, read_geojson
+from app.importexport.importer import ImportReport, import_rows
+from app.models import utcnow
+from app.web import bp
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+@roles_required("admin", "coordinator")
+def import_page() -> ResponseReturnValue:
+    if request.method == "GET":
+        return render_template("import.html", report=None, error=None)
+    kind = request.form.get("kind", "")
+    upload = request.files.get("file")
+    if kind not in {"sites", "assets"} or upload is None or not upload.filename:
+        return render_template("import.html", report=None,
+                               error=_("Choose what to import and a file.")), 400
+    data = upload.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        return render_template("import.html", report=None, error=_("File too large.")), 400
+    fmt = detect_format(upload.filename)
+    try:
+        text = data.decode("utf-8-sig")
+        rows = list(read_geojson(text, kind) if fmt == "geojson" else read_csv(text))
+    except (FormatError, UnicodeDecodeError) as exc:
+        return render_template("import.html", report=None, error=str(exc)), 400
+    dry_run = request.form.get("dry_run") == "yes"
+    settings = get_settings()
+    session = db_session()
+    report: ImportReport = import_rows(session, kind, rows, utcnow(), settings.readiness,
+                                       settings.tz, dry_run=dry_run)
+    if not dry_run:
+        session.commit()
+    return render_template("import.html", report=report, error=None)
+
+
+@bp.get("/export/<kind>.<fmt>")
+@login_required
+def export_download(kind: str, fmt: str) -> ResponseReturnValue:
+    if kind not in {"sites", "assets"} or fmt not in {"csv", "geojson"}:
+        abort(404)
+    include = request.args.get("include_fictional") == "1"
+    text = export_text(db_session(), kind, fmt, include_fictional=include)
+    mimetype = "application/geo+json" if fmt == "geojson" else "text/csv"
+    return Response(text, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{kind}.{fmt}"'})

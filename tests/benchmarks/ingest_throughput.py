@@ -1,0 +1,439 @@
+"""Ingest: publish → commit throughput at QoS 1, latency at 2,000 msg/s, RSS in a 10× burst.
+
+    python -m tests.benchmarks.ingest_throughput [--quick] [--backend sqlite|postgresql|both]
+
+One Mosquitto (config/mosquitto.conf, set_tcp_nodelay true) per backend run. Per backend:
+
+1. throughput: N telemetry messages (50 registered gateways) wait at the broker for a
+   persistent session; then (a) a bare paho subscriber (manual ack per message, nothing
+   else) drains them, then (b) an ingest worker drains the same stream again (published
+   again, same size and order) until the last message is committed. Rounds alternate
+   (a) and (b) and the medians count. value = ingest msg/s, baseline = bare msg/s,
+   ratio = value / baseline (bigger is better).
+   Targets: ≥ 0.5 on SQLite, ≥ 0.35 on PostgreSQL.
+2. latency: a publisher process offers 2,000 msg/s for D seconds with `ts` = publish
+   time; p99 of (commit time − publish time) at the ingest worker ≤ 1 s. Baseline: the
+   same p99 from publish to receipt at a bare subscriber in the same run.
+3. burst: `flask --app app ingest` as a real process is frozen (SIGSTOP) while two
+   publisher processes offer 10 × 2,000 msg/s for a few seconds, then woken to the whole
+   backlog; its peak RSS while draining must stay ≤ 300 MB (baseline: its idle RSS).
+
+The broker runs with `autosave_on_changes false` here: the project's per-change autosave
+rewrites the persistence file for every queued QoS 1 message (~200 msg/s, see the agent
+section of docs/performance.md) and would make the broker, not ingest, the bottleneck of
+both sides. Crash safety with per-change autosave is covered by tests/ingest.
+The last line is one JSON object (the SQLite throughput ratio, with every figure in
+"checks"; "ok" is true only if all checks pass).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import psutil
+from paho.mqtt.enums import CallbackAPIVersion
+
+from app import migrate
+from app.config import load_settings
+from app.db import Database
+from app.ingest.service import IngestOptions, IngestService
+from app.ingest.writer import Inbound
+from app.models import Asset, Device, Gateway, IngestWorker, Site
+from tests.support.mosquitto import running_mosquitto
+from tests.support.postgres import postgres_server
+
+GATEWAYS = 50
+ROOT = "aed/v1"
+BROKER_OVERRIDES = {"autosave_on_changes": "false", "autosave_interval": "1800",
+                    "max_queued_messages": "1000000"}
+REPO = Path(__file__).resolve().parents[2]
+
+
+# -- messages and publishers ------------------------------------------------------------
+
+def message(seq: int, ts: datetime | None = None) -> tuple[str, bytes]:
+    gw = f"bench-gw-{seq % GATEWAYS:03d}"
+    stamp = (ts or datetime.now(UTC)).isoformat().replace("+00:00", "Z")
+    body = {"v": 1, "msg_id": f"1-{seq}", "session": 1, "seq": seq, "ts": stamp,
+            "replay": False, "battery_pct": 90 - seq % 3, "temp_c": 20.0 + (seq % 50) / 10,
+            "door": "closed", "aed_present": True, "self_test": "pass"}
+    return f"{ROOT}/gw/{gw}/dev/d1/telemetry", json.dumps(body).encode()
+
+
+def publish_range(url: str, first: int, count: int, rate: float, client_id: str) -> float:
+    """Publish seq first..first+count-1 at QoS 1 (rate 0 = as fast as possible)."""
+    host, port = url.removeprefix("mqtt://").split(":")
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
+    client.max_inflight_messages_set(1000)
+    client.connect(host, int(port))
+    client.loop_start()
+    start = time.monotonic()
+    info = None
+    for i in range(count):
+        if rate:
+            due = start + i / rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        topic, payload = message(first + i)
+        info = client.publish(topic, payload, qos=1)
+    if info is not None:
+        info.wait_for_publish(120)
+    elapsed = time.monotonic() - start
+    client.disconnect()
+    client.loop_stop()
+    return elapsed
+
+
+def publisher_process(url: str, first: int, count: int, rate: float, name: str
+                      ) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.benchmarks.ingest_throughput", "--role", "publisher",
+         "--url", url, "--first", str(first), "--count", str(count), "--rate", str(rate),
+         "--client-id", name],
+        cwd=REPO,
+    )
+
+
+def open_session(url: str, client_id: str, filters: Sequence[str]) -> None:
+    """Create a persistent session with its subscriptions, then leave."""
+    host, port = url.removeprefix("mqtt://").split(":")
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
+                         clean_session=False)
+    done = threading.Event()
+    client.on_subscribe = lambda *a: done.set()
+    client.on_connect = lambda c, *a: c.subscribe([(f, 1) for f in filters])
+    client.connect(host, int(port))
+    client.loop_start()
+    assert done.wait(10)
+    client.disconnect()
+    client.loop_stop()
+
+
+def drop_session(url: str, client_id: str) -> None:
+    """Connect with a clean session once: the broker forgets the old one and its queue."""
+    host, port = url.removeprefix("mqtt://").split(":")
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
+    client.connect(host, int(port))
+    client.loop_start()
+    deadline = time.monotonic() + 10
+    while not client.is_connected() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    client.disconnect()
+    client.loop_stop()
+
+
+# -- the bare subscriber ----------------------------------------------------------------
+
+class BareSubscriber:
+    def __init__(self, url: str, client_id: str, expect: int, latency: bool = False) -> None:
+        host, port = url.removeprefix("mqtt://").split(":")
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
+                                  clean_session=False, manual_ack=True)
+        self.client.on_message = self._on_message
+        self.client.on_connect = lambda c, *a: c.subscribe(f"{ROOT}/gw/+/dev/+/telemetry", 1)
+        self.host, self.port = host, int(port)
+        self.expect = expect
+        self.got = 0
+        self.done = threading.Event()
+        self.latency = latency
+        self.lat: list[float] = []
+
+    def _on_message(self, client: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        client.ack(msg.mid, msg.qos)
+        self.got += 1
+        if self.latency:
+            ts = json.loads(msg.payload)["ts"]
+            self.lat.append(time.time() - datetime.fromisoformat(ts).timestamp())
+        if self.got >= self.expect:
+            self.done.set()
+
+    def run(self, timeout: float) -> float:
+        start = time.monotonic()
+        self.client.connect(self.host, self.port)
+        self.client.loop_start()
+        self.done.wait(timeout)
+        elapsed = time.monotonic() - start
+        self.client.disconnect()
+        self.client.loop_stop()
+        return elapsed
+
+
+# -- database -----------------------------------------------------------------------------
+
+def prepare_database(url: str) -> None:
+    db = Database(url)
+    migrate.upgrade(db.engine)
+    with db.session() as session:
+        site = Site(external_id="bench", name="bench", kind="riverside_point", lat=31.2,
+                    lon=121.5)
+        session.add(site)
+        for g in range(GATEWAYS):
+            gw = Gateway(id=f"bench-gw-{g:03d}", site=site, report_interval_s=60)
+            dev = Device(gateway=gw, device_id="d1")
+            session.add_all([gw, dev])
+            session.flush()
+            session.add(Asset(external_id=f"bench-aed-{g}", kind="aed", site=site,
+                              name=f"AED {g}", lat=31.2, lon=121.5, device_pk=dev.id))
+    db.dispose()
+
+
+def clear_telemetry(url: str) -> None:
+    from sqlalchemy import text
+
+    db = Database(url)
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM telemetry"))
+    db.dispose()
+
+
+def settings_for(url: str, broker_url: str, data_dir: Path) -> Any:
+    return load_settings({"DATABASE_URL": url, "MQTT_URL": broker_url,
+                          "DATA_DIR": str(data_dir), "SECRET_KEY": "bench-secret-0123456789",
+                          "LOG_LEVEL": "WARNING"})
+
+
+class CommitWatch:
+    def __init__(self, expect: int, latency: bool = False) -> None:
+        self.expect = expect
+        self.count = 0
+        self.done = threading.Event()
+        self.latency = latency
+        self.lat: list[float] = []
+
+    def __call__(self, batch: Sequence[Inbound], committed_wall: float) -> None:
+        self.count += len(batch)
+        if self.latency:
+            for item in batch:
+                ts = json.loads(item.raw.payload)["ts"]
+                self.lat.append(committed_wall - datetime.fromisoformat(ts).timestamp())
+        if self.count >= self.expect:
+            self.done.set()
+
+
+def ingest_filters() -> list[str]:
+    return [f"$share/ingest/{ROOT}/gw/+/{k}" for k in ("state", "heartbeat")] + [
+        f"$share/ingest/{ROOT}/gw/+/dev/+/{k}" for k in ("telemetry", "event")]
+
+
+# -- the three measurements ---------------------------------------------------------------
+
+def drain_bare(broker_url: str, n: int) -> float:
+    open_session(broker_url, "bench-bare", [f"{ROOT}/gw/+/dev/+/telemetry"])
+    publish_range(broker_url, 1, n, 0, "bench-pub-a")
+    bare = BareSubscriber(broker_url, "bench-bare", n)
+    seconds = bare.run(300)
+    assert bare.got >= n, f"bare subscriber got {bare.got}/{n}"
+    drop_session(broker_url, "bench-bare")
+    return n / seconds
+
+
+def drain_ingest(url: str, broker_url: str, work: Path, n: int, batch_size: int) -> float:
+    clear_telemetry(url)
+    options = IngestOptions(client_id="bench-ingest", batch_size=batch_size, batch_ms=50)
+    open_session(broker_url, "bench-ingest", ingest_filters())
+    publish_range(broker_url, 1, n, 0, "bench-pub-b")
+    watch = CommitWatch(n)
+    service = IngestService(settings_for(url, broker_url, work), options, on_commit=watch,
+                            mqtt_url=broker_url)
+    start = time.monotonic()
+    service.start()
+    watch.done.wait(600)
+    seconds = time.monotonic() - start
+    counts = dict(service.stats.counts)
+    service.stop()
+    drop_session(broker_url, "bench-ingest")
+    assert watch.count >= n and counts["stored"] == n, counts
+    return n / seconds
+
+
+def throughput(url: str, broker_url: str, work: Path, n: int, rounds: int
+               ) -> dict[str, Any]:
+    """Alternate bare and ingest drains; medians damp other load on the machine."""
+    bare: list[float] = []
+    ingest: list[float] = []
+    for _ in range(rounds):
+        bare.append(drain_bare(broker_url, n))
+        ingest.append(drain_ingest(url, broker_url, work, n, batch_size=500))
+    b, i = statistics.median(bare), statistics.median(ingest)
+    return {"messages": n, "rounds": rounds, "ingest_msg_s": i, "bare_msg_s": b,
+            "ratio": i / b, "ingest_runs": [round(x) for x in ingest],
+            "bare_runs": [round(x) for x in bare]}
+
+
+def latency(url: str, broker_url: str, work: Path, seconds: float, rate: float = 2000.0
+            ) -> dict[str, float]:
+    n = int(seconds * rate)
+    clear_telemetry(url)
+    watch = CommitWatch(n, latency=True)
+    service = IngestService(settings_for(url, broker_url, work),
+                            IngestOptions(client_id="bench-ingest-lat", batch_size=500,
+                                          batch_ms=50),
+                            on_commit=watch, mqtt_url=broker_url)
+    service.start()
+    assert service.consumer.subscribed.wait(10)
+    pub = publisher_process(broker_url, 1, n, rate, "bench-pub-lat")
+    pub.wait(seconds * 4 + 60)
+    watch.done.wait(60)
+    service.stop()
+    drop_session(broker_url, "bench-ingest-lat")
+    bare = BareSubscriber(broker_url, "bench-bare-lat", n, latency=True)
+    bare.client.connect(bare.host, bare.port)
+    bare.client.loop_start()
+    time.sleep(0.5)  # let the subscription settle before the stream starts
+    pub = publisher_process(broker_url, 10_000_000, n, rate, "bench-pub-lat2")
+    pub.wait(seconds * 4 + 60)
+    bare.done.wait(60)
+    bare.client.disconnect()
+    bare.client.loop_stop()
+    drop_session(broker_url, "bench-bare-lat")
+
+    def p99(values: list[float]) -> float:
+        return statistics.quantiles(values, n=100)[98] if len(values) > 100 else max(values)
+
+    return {"offered_msg_s": rate, "messages": n, "p99_s": p99(watch.lat),
+            "p50_s": statistics.median(watch.lat), "bare_p99_s": p99(bare.lat)}
+
+
+def burst(url: str, broker_url: str, work: Path, seconds: float) -> dict[str, float]:
+    """A 10x burst (20,000 msg/s for `seconds`) lands while ingest is frozen (SIGSTOP),
+    then ingest wakes to the whole backlog arriving as fast as the broker sends it."""
+    clear_telemetry(url)
+    env = {**os.environ, "DATABASE_URL": url, "MQTT_URL": broker_url, "DATA_DIR": str(work),
+           "SECRET_KEY": "bench-secret-0123456789", "LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "ingest",
+                             "--client-id", "bench-ingest-burst", "--heartbeat-s", "0.5"],
+                            cwd=REPO, env=env)
+    db = Database(url)
+
+    def stored() -> int:
+        with db.session() as session:
+            row = session.get(IngestWorker, "bench-ingest-burst")
+            return int(row.counters.get("stored", 0)) if row and row.connected else -1
+
+    try:
+        deadline = time.monotonic() + 60
+        while stored() < 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        ps = psutil.Process(proc.pid)
+        idle = ps.memory_info().rss
+        total = int(20_000 * seconds)
+        per = total // 2
+        proc.send_signal(signal.SIGSTOP)
+        start = time.monotonic()
+        pubs = [publisher_process(broker_url, 1 + i * per, per, 10_000, f"bench-pub-burst-{i}")
+                for i in range(2)]
+        for p in pubs:
+            p.wait(600)
+        published_s = time.monotonic() - start
+        proc.send_signal(signal.SIGCONT)
+        expected = per * 2
+        peak = idle
+        woke = time.monotonic()
+        while stored() < expected and time.monotonic() - woke < 600:
+            peak = max(peak, ps.memory_info().rss)
+            time.sleep(0.05)
+        drained_s = time.monotonic() - woke
+        peak = max(peak, ps.memory_info().rss)
+    finally:
+        proc.send_signal(signal.SIGCONT)
+        proc.terminate()
+        proc.wait(60)
+        db.dispose()
+    return {"burst_messages": expected, "offered_msg_s": expected / published_s,
+            "drained_s": drained_s, "drain_msg_s": expected / drained_s,
+            "idle_rss_mb": idle / 2**20, "peak_rss_mb": peak / 2**20}
+
+
+def run_backend(backend: str, url: str, quick: bool) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix=f"bench-ingest-{backend}-") as tmp:
+        work = Path(tmp)
+        prepare_database(url)
+        with running_mosquitto(work / "broker", overrides=BROKER_OVERRIDES) as broker:
+            result: dict[str, Any] = {"backend": backend}
+            result["throughput"] = throughput(url, broker.url, work,
+                                              10_000 if quick else 60_000, 1 if quick else 3)
+            print(json.dumps({"step": f"{backend} throughput", **result["throughput"]}),
+                  flush=True)
+            result["latency"] = latency(url, broker.url, work, 8 if quick else 30)
+            print(json.dumps({"step": f"{backend} latency", **result["latency"]}), flush=True)
+            result["burst"] = burst(url, broker.url, work, 2 if quick else 5)
+            print(json.dumps({"step": f"{backend} burst", **result["burst"]}), flush=True)
+        return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--role", choices=["bench", "publisher"], default="bench")
+    parser.add_argument("--url")
+    parser.add_argument("--first", type=int, default=1)
+    parser.add_argument("--count", type=int, default=0)
+    parser.add_argument("--rate", type=float, default=0.0)
+    parser.add_argument("--client-id", default="bench-pub")
+    args = parser.parse_args(argv)
+    if args.role == "publisher":
+        publish_range(args.url, args.first, args.count, args.rate, args.client_id)
+        return 0
+
+    results: dict[str, dict[str, Any]] = {}
+    if args.backend in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory(prefix="bench-ingest-db-") as tmp:
+            results["sqlite"] = run_backend("sqlite", f"sqlite:///{tmp}/bench.sqlite3",
+                                            args.quick)
+    if args.backend in ("postgresql", "both"):
+        with postgres_server() as server:
+            url = server.create_database()
+            try:
+                results["postgresql"] = run_backend("postgresql", url, args.quick)
+            finally:
+                server.drop_database(url)
+
+    targets = {"sqlite": 0.5, "postgresql": 0.35}
+    checks: dict[str, Any] = {}
+    ok = True
+    for backend, r in results.items():
+        t, lat, b = r["throughput"], r["latency"], r["burst"]
+        checks[backend] = {
+            "throughput_msg_s": round(t["ingest_msg_s"]), "bare_msg_s": round(t["bare_msg_s"]),
+            "ratio": round(t["ratio"], 3), "ratio_target": targets[backend],
+            "p99_latency_s_at_2000": round(lat["p99_s"], 3),
+            "bare_p99_latency_s": round(lat["bare_p99_s"], 3),
+            "burst_peak_rss_mb": round(b["peak_rss_mb"], 1),
+            "burst_idle_rss_mb": round(b["idle_rss_mb"], 1),
+            "burst_offered_msg_s": round(b["offered_msg_s"]),
+        }
+        ok = ok and t["ratio"] >= targets[backend] and lat["p99_s"] <= 1.0 and (
+            b["peak_rss_mb"] <= 300)
+    head_backend = "sqlite" if "sqlite" in results else "postgresql"
+    head = results[head_backend]["throughput"]
+    print(json.dumps({
+        "name": f"ingest_throughput_{head_backend}",
+        "value": round(head["ingest_msg_s"], 1),
+        "unit": "msg/s committed at QoS 1 (bigger is better; ratio = value / baseline)",
+        "baseline": round(head["bare_msg_s"], 1),
+        "ratio": round(head["ratio"], 3),
+        "target": targets[head_backend],
+        "ok": ok,
+        "checks": checks,
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
