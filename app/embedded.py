@@ -63,15 +63,18 @@ def prepare() -> None:
 def processes(port: str) -> list[Managed]:
     py = sys.executable
     from app.config import load_settings
-    from app.embedded_broker import device_path
+    from app.embedded_broker import device_path, server_env
 
     # Broker (unless one answers at MQTT_URL), ingest and the simulated demo gateways.
-    device = [Managed(p.name, p.argv, p.env) for p in device_path(load_settings())]
+    settings = load_settings()
+    device = [Managed(p.name, p.argv, p.env) for p in device_path(settings)]
+    # Our secured Mosquitto: web and scheduler push configs with the server account.
+    server = server_env(settings) if any(p.name == "mosquitto" for p in device) else {}
     return [
         *device,
         Managed("web", [py, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                        "--threads", "4", "--access-logfile", "-", "app:create_app()"]),
-        Managed("scheduler", [py, "-m", "flask", "--app", "app", "scheduler"]),
+                        "--threads", "4", "--access-logfile", "-", "app:create_app()"], server),
+        Managed("scheduler", [py, "-m", "flask", "--app", "app", "scheduler"], server),
     ]
 
 

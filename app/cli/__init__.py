@@ -6,6 +6,7 @@ from flask import Flask
 
 from app.cli import db_commands, demo_commands, ingest_commands, scheduler_commands, user_commands
 from app.cli.config_commands import push_configs
+from app.cli.gateway_commands import gateway as gateway_group
 from app.importexport import cli as importexport_cli
 
 
@@ -19,3 +20,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(scheduler_commands.scheduler)
     app.cli.add_command(scheduler_commands.jobs)
     app.cli.add_command(ingest_commands.ingest_cmd)
+    app.cli.add_command(gateway_group)

@@ -31,17 +31,21 @@ from app.ingest.service import IngestOptions, IngestService
               help="Interval of the heartbeat row read by /healthz and /metrics.")
 @click.option("--mqtt-protocol", type=click.Choice(["3.1.1", "5"]), default="3.1.1",
               show_default=True)
+@click.option("--receive-maximum", default=2000, show_default=True,
+              type=click.IntRange(1, 65535),
+              help="MQTT 5 only: unacknowledged messages the broker may send at once.")
 @click.option("--mqtt-url", envvar="INGEST_MQTT_URL", default=None,
               help="Broker URL (default: the MQTT_URL setting).")
 @with_appcontext
 def ingest_cmd(
     client_id: str, shared: bool, batch_size: int, batch_ms: float, max_queue: int,
-    summary_s: float, heartbeat_s: float, mqtt_protocol: str, mqtt_url: str | None,
+    summary_s: float, heartbeat_s: float, mqtt_protocol: str, receive_maximum: int,
+    mqtt_url: str | None,
 ) -> None:
     options = IngestOptions(
         client_id=client_id, shared=shared, batch_size=batch_size, batch_ms=batch_ms,
         max_queue=max_queue, summary_s=summary_s, heartbeat_s=heartbeat_s,
-        protocol=5 if mqtt_protocol == "5" else 4,
+        protocol=5 if mqtt_protocol == "5" else 4, receive_maximum=receive_maximum,
     )
     service = IngestService(get_settings(), options, mqtt_url=mqtt_url)
     stop = threading.Event()

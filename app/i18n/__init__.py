@@ -8,6 +8,7 @@ works without a separate build step (and `pybabel compile` gives the same result
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -25,6 +26,7 @@ SUPPORTED_LOCALES = ("zh_CN", "en")
 LOCALE_NAMES = {"zh_CN": "中文", "en": "English"}
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 SESSION_KEY = "lang"
+log = logging.getLogger(__name__)
 
 
 def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
@@ -37,10 +39,15 @@ def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
         with po_path.open("rb") as handle:
             catalog = read_po(handle)
         # Several workers may start at once: write aside, then rename atomically.
-        fd, tmp = tempfile.mkstemp(dir=po_path.parent, suffix=".mo.tmp")
-        with os.fdopen(fd, "wb") as out:
-            write_mo(out, catalog)
-        os.replace(tmp, mo_path)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=po_path.parent, suffix=".mo.tmp")
+            with os.fdopen(fd, "wb") as out:
+                write_mo(out, catalog)
+            os.replace(tmp, mo_path)
+        except OSError as exc:
+            # A read-only install keeps the committed .mo (or falls back to English).
+            log.warning("cannot compile %s: %s", po_path, exc)
+            continue
         written.append(mo_path)
     return written
 

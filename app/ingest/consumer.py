@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import queue
 import ssl
 import threading
 from collections.abc import Callable, Sequence
@@ -28,6 +27,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from app.ingest.inbox import Inbox
 from app.ingest.stats import IngestStats
 from app.ingest.writer import Inbound
 from app.services.device_facts import RawMessage
@@ -98,7 +98,7 @@ class MqttConsumer:
     def __init__(
         self,
         settings: ConsumerSettings,
-        inbox: queue.Queue[Inbound],
+        inbox: Inbox[Inbound],
         stats: IngestStats,
     ) -> None:
         self.settings = settings
@@ -259,15 +259,9 @@ class MqttConsumer:
             msg.mid, msg.qos, self._generation,
         )
         self.stats.counts["received"] += 1
-        try:
-            self.inbox.put_nowait(item)
-        except queue.Full:
+        if not self.inbox.offer(item):
             # Backstop for brokers without an in-flight limit: stop reading the socket
             # until the writer catches up, so memory stays bounded.
             self.stats.incr("backpressure_waits")
-            while not self._closing.is_set():
-                try:
-                    self.inbox.put(item, timeout=0.5)
-                    break
-                except queue.Full:
-                    continue
+            while not self._closing.is_set() and not self.inbox.put(item, timeout=0.5):
+                continue

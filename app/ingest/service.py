@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import socket
 import threading
 import time
@@ -18,6 +17,7 @@ from sqlalchemy import event
 from app.config import Settings
 from app.db import Database
 from app.ingest.consumer import ConsumerSettings, MqttConsumer
+from app.ingest.inbox import Inbox
 from app.ingest.stats import IngestStats
 from app.ingest.writer import BatchWriter, Inbound
 from app.models import IngestWorker, utcnow
@@ -75,7 +75,7 @@ class IngestService:
         self.options = options
         self.stats = IngestStats()
         self.db = writer_database(settings.database_url)
-        self.inbox: queue.Queue[Inbound] = queue.Queue(maxsize=options.max_queue)
+        self.inbox: Inbox[Inbound] = Inbox(options.max_queue)
         self.consumer = MqttConsumer(
             ConsumerSettings.from_url(
                 mqtt_url or settings.mqtt_url, options.client_id,

@@ -10,7 +10,6 @@ still cannot be stored is dead-lettered with the error, never dropped.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,6 +20,7 @@ from typing import Protocol
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 
 from app.db import Database
+from app.ingest.inbox import Inbox
 from app.ingest.stats import IngestStats
 from app.models import utcnow
 from app.services.device_facts import (
@@ -61,7 +61,7 @@ class BatchWriter:
     def __init__(
         self,
         database: Database,
-        inbox: queue.Queue[Inbound],
+        inbox: Inbox[Inbound],
         acker: Acker,
         stats: IngestStats,
         cfg: FactsConfig,
@@ -125,26 +125,7 @@ class BatchWriter:
             raise
 
     def _collect(self) -> list[Inbound]:
-        try:
-            first = self.inbox.get(timeout=0.2)
-        except queue.Empty:
-            return []
-        batch = [first]
-        deadline = time.monotonic() + self.batch_s
-        while len(batch) < self.batch_size:
-            try:
-                batch.append(self.inbox.get_nowait())
-                continue
-            except queue.Empty:
-                pass
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            try:
-                batch.append(self.inbox.get(timeout=remaining))
-            except queue.Empty:
-                break
-        return batch
+        return self.inbox.take(self.batch_size, 0.2, self.batch_s)
 
     def _process(self, batch: list[Inbound]) -> None:
         started = time.monotonic()

@@ -134,6 +134,24 @@ def _maintenance(ctx: JobContext, session: Session, now: datetime) -> dict[str, 
     return summary
 
 
+def _config_push_pending(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
+    from sqlalchemy import func, select
+
+    from app.models import PendingConfigPush
+
+    return {"pending": session.scalar(select(func.count()).select_from(PendingConfigPush))}
+
+
+def _config_push(ctx: JobContext, now: datetime) -> dict[str, Any]:
+    """Desired gateway configs that could not be published (broker down) go out here."""
+    from app.services.gateway_config import ConfigPublisher, push_pending
+
+    publisher = ConfigPublisher(ctx.settings.mqtt_url, ctx.settings.mqtt_topic_root)
+    results = push_pending(ctx.db, publisher)
+    return {"pushed": sum(r.published for r in results),
+            "failed": sum(not r.published for r in results)}
+
+
 def _digest(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
     from app.services.digest import enqueue_digests
 
@@ -151,6 +169,7 @@ JOBS: dict[str, JobDef] = {
         JobDef("escalation", _escalation),
         JobDef("notify", _notify, after=_dispatch),
         JobDef("maintenance", _maintenance),
+        JobDef("config_push", _config_push_pending, after=_config_push),
         JobDef("digest", _digest, daily=True, after=_dispatch),
     )
 }

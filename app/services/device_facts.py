@@ -67,6 +67,7 @@ from device_agent.protocol.codec import decode_payload
 # clock is this far past the last mark; within a session, seq alone orders messages.
 SESSION_RESET_GRACE = timedelta(days=1)
 DETAIL_LIMIT = 1000
+LAST_SEEN_RESOLUTION = timedelta(seconds=1)
 # The protocol allows msg_id up to 128 characters; the store keeps 100 (dead-letter longer).
 MSG_ID_LIMIT = 100
 # Event kinds that state a reading: (field, value).
@@ -124,11 +125,18 @@ class BatchOutcome:
 _READING_SET: set[str] = set(READING_FIELDS)
 
 
-@dataclass(slots=True)
 class _Accepted:
-    raw: RawMessage
-    decoded: Decoded
-    _readings: dict[str, Any] | None = None
+    """A decoded message; its routing fields are copied out once (read many times)."""
+
+    __slots__ = ("_readings", "decoded", "device_id", "gateway_id", "kind", "raw")
+
+    def __init__(self, raw: RawMessage, decoded: Decoded) -> None:
+        self.raw = raw
+        self.decoded = decoded
+        self.gateway_id: str = decoded.topic.gateway_id
+        self.device_id: str | None = decoded.topic.device_id
+        self.kind: TopicKind = decoded.topic.kind
+        self._readings: dict[str, Any] | None = None
 
     def readings(self) -> dict[str, Any]:
         """The readings a telemetry message carries (python values), dumped once."""
@@ -139,18 +147,6 @@ class _Accepted:
                 if isinstance(msg, TelemetryMsg) else {}
             )
         return self._readings
-
-    @property
-    def gateway_id(self) -> str:
-        return self.decoded.topic.gateway_id
-
-    @property
-    def device_id(self) -> str | None:
-        return self.decoded.topic.device_id
-
-    @property
-    def kind(self) -> TopicKind:
-        return self.decoded.topic.kind
 
 
 def apply_batch(
@@ -204,6 +200,7 @@ def _decode_all(
                     Reason.TOO_LARGE,
                     f"payload of {raw.original_size} bytes exceeds {MAX_PAYLOAD_BYTES}",
                 )
+            # device_agent.protocol.decode(), with the topic parse cached.
             parsed = _parse_topic(raw.topic, root)
             message = decode_payload(parsed.kind, raw.payload)
             check_agreement(parsed, message)
@@ -345,7 +342,11 @@ def _observed_at(ts: datetime, received_at: datetime) -> datetime:
 
 
 def _latest(current: datetime | None, candidate: datetime) -> datetime:
-    return candidate if current is None or candidate > current else current
+    # Liveness windows are minutes long: moving last_seen_at by less than a second is
+    # not worth an UPDATE per device and batch at thousands of messages a second.
+    if current is None or candidate - current >= LAST_SEEN_RESOLUTION:
+        return candidate
+    return current
 
 
 def _readings_json(readings: dict[str, Any]) -> str:
@@ -355,7 +356,9 @@ def _readings_json(readings: dict[str, Any]) -> str:
 
 def _sqlite_time(value: datetime) -> str:
     # The text SQLAlchemy's SQLite DateTime stores; UTCDateTime keeps it naive UTC.
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _json_value(value: Any) -> Any:

@@ -12,11 +12,12 @@ from app.auth.tokens import issue_token
 from app.extensions import get_db
 from app.models import User
 
+# The fuzz run needs one backend; the API tests cover PostgreSQL.
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.fixture
 def api_app(seeded: Flask, backend: str) -> Flask:
-    if backend != "sqlite":
-        pytest.skip("the fuzz run needs one backend; the API tests cover PostgreSQL")
     return seeded
 
 

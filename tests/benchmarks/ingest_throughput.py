@@ -4,12 +4,14 @@
 
 One Mosquitto (config/mosquitto.conf, set_tcp_nodelay true) per backend run. Per backend:
 
-1. throughput: N telemetry messages (50 registered gateways) wait at the broker for a
-   persistent session; then (a) a bare paho subscriber (manual ack per message, nothing
-   else) drains them, then (b) an ingest worker drains the same stream again (published
-   again, same size and order) until the last message is committed. Rounds alternate
-   (a) and (b) and the medians count. value = ingest msg/s, baseline = bare msg/s,
-   ratio = value / baseline (bigger is better).
+1. throughput: N telemetry messages (50 registered gateways) wait at the broker; then
+   (a) a bare paho subscriber (persistent session, manual ack per message, nothing else)
+   drains them; (b) one `flask --app app ingest` process, subscribed and then frozen
+   (SIGSTOP) while the same stream is published again, is woken and drains it until the
+   last row is committed; (c) the same with two worker processes sharing the
+   subscription. Rounds alternate (a), (b), (c); medians count. value = (b) msg/s,
+   baseline = (a) msg/s, ratio = value / baseline (bigger is better); (c) is reported
+   beside it.
    Targets: ≥ 0.5 on SQLite, ≥ 0.35 on PostgreSQL.
 2. latency: a publisher process offers 2,000 msg/s for D seconds with `ts` = publish
    time; p99 of (commit time − publish time) at the ingest worker ≤ 1 s. Baseline: the
@@ -46,13 +48,14 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import psutil
 from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy import func, select
 
 from app import migrate
 from app.config import load_settings
 from app.db import Database
 from app.ingest.service import IngestOptions, IngestService
 from app.ingest.writer import Inbound
-from app.models import Asset, Device, Gateway, IngestWorker, Site
+from app.models import Asset, Device, Gateway, IngestWorker, Site, Telemetry
 from tests.support.mosquitto import running_mosquitto
 from tests.support.postgres import postgres_server
 
@@ -225,13 +228,6 @@ class CommitWatch:
             self.done.set()
 
 
-def ingest_filters() -> list[str]:
-    return [f"$share/ingest/{ROOT}/gw/+/{k}" for k in ("state", "heartbeat")] + [
-        f"$share/ingest/{ROOT}/gw/+/dev/+/{k}" for k in ("telemetry", "event")]
-
-
-# -- the three measurements ---------------------------------------------------------------
-
 def drain_bare(broker_url: str, n: int) -> float:
     open_session(broker_url, "bench-bare", [f"{ROOT}/gw/+/dev/+/telemetry"])
     publish_range(broker_url, 1, n, 0, "bench-pub-a")
@@ -242,22 +238,68 @@ def drain_bare(broker_url: str, n: int) -> float:
     return n / seconds
 
 
-def drain_ingest(url: str, broker_url: str, work: Path, n: int, batch_size: int) -> float:
+class WorkerProcesses:
+    """`flask --app app ingest` workers as real processes, sharing the subscription."""
+
+    def __init__(self, url: str, broker_url: str, work: Path, count: int, tag: str,
+                 *extra: str) -> None:
+        env = {**os.environ, "DATABASE_URL": url, "MQTT_URL": broker_url,
+               "DATA_DIR": str(work), "SECRET_KEY": "bench-secret-0123456789",
+               "LOG_LEVEL": "WARNING"}
+        self.names = [f"bench-{tag}-{i}" for i in range(count)]
+        self.procs = [subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "ingest", "--client-id", name,
+             "--heartbeat-s", "0.2", *extra], cwd=REPO, env=env) for name in self.names]
+        self.db = Database(url)
+        self.broker_url = broker_url
+
+    def wait_subscribed(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.db.session() as session:
+                rows = [session.get(IngestWorker, n) for n in self.names]
+                if all(r is not None and r.connected for r in rows):
+                    return
+            time.sleep(0.1)
+        raise RuntimeError("ingest workers did not subscribe")
+
+    def signal(self, sig: int) -> None:
+        for p in self.procs:
+            p.send_signal(sig)
+
+    def stored(self) -> int:
+        with self.db.session() as session:
+            return int(session.scalar(select(func.count()).select_from(Telemetry)) or 0)
+
+    def stop(self) -> None:
+        self.signal(signal.SIGCONT)
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            p.wait(60)
+        self.db.dispose()
+        for name in self.names:
+            drop_session(self.broker_url, name)
+
+
+def drain_ingest(url: str, broker_url: str, work: Path, n: int, workers: int) -> float:
+    """Workers are started and subscribed, then frozen (SIGSTOP) while the backlog is
+    published, then woken: the clock runs from waking to the last row committed, so
+    process start-up is not counted (nor for the bare subscriber)."""
     clear_telemetry(url)
-    options = IngestOptions(client_id="bench-ingest", batch_size=batch_size, batch_ms=50)
-    open_session(broker_url, "bench-ingest", ingest_filters())
-    publish_range(broker_url, 1, n, 0, "bench-pub-b")
-    watch = CommitWatch(n)
-    service = IngestService(settings_for(url, broker_url, work), options, on_commit=watch,
-                            mqtt_url=broker_url)
-    start = time.monotonic()
-    service.start()
-    watch.done.wait(600)
-    seconds = time.monotonic() - start
-    counts = dict(service.stats.counts)
-    service.stop()
-    drop_session(broker_url, "bench-ingest")
-    assert watch.count >= n and counts["stored"] == n, counts
+    procs = WorkerProcesses(url, broker_url, work, workers, f"ingest{workers}")
+    try:
+        procs.wait_subscribed()
+        procs.signal(signal.SIGSTOP)
+        publish_range(broker_url, 1, n, 0, "bench-pub-b")
+        start = time.monotonic()
+        procs.signal(signal.SIGCONT)
+        while procs.stored() < n and time.monotonic() - start < 600:
+            time.sleep(0.02)
+        seconds = time.monotonic() - start
+        assert procs.stored() == n
+    finally:
+        procs.stop()
     return n / seconds
 
 
@@ -265,14 +307,18 @@ def throughput(url: str, broker_url: str, work: Path, n: int, rounds: int
                ) -> dict[str, Any]:
     """Alternate bare and ingest drains; medians damp other load on the machine."""
     bare: list[float] = []
-    ingest: list[float] = []
+    one: list[float] = []
+    two: list[float] = []
     for _ in range(rounds):
         bare.append(drain_bare(broker_url, n))
-        ingest.append(drain_ingest(url, broker_url, work, n, batch_size=500))
-    b, i = statistics.median(bare), statistics.median(ingest)
-    return {"messages": n, "rounds": rounds, "ingest_msg_s": i, "bare_msg_s": b,
-            "ratio": i / b, "ingest_runs": [round(x) for x in ingest],
-            "bare_runs": [round(x) for x in bare]}
+        one.append(drain_ingest(url, broker_url, work, n, 1))
+        two.append(drain_ingest(url, broker_url, work, n, 2))
+    b, i1, i2 = statistics.median(bare), statistics.median(one), statistics.median(two)
+    return {"messages": n, "rounds": rounds, "bare_msg_s": b,
+            "ingest_msg_s": i1, "ratio": i1 / b,
+            "ingest_2_workers_msg_s": i2, "ratio_2_workers": i2 / b,
+            "bare_runs": [round(x) for x in bare], "ingest_runs": [round(x) for x in one],
+            "ingest_2_workers_runs": [round(x) for x in two]}
 
 
 def latency(url: str, broker_url: str, work: Path, seconds: float, rate: float = 2000.0
@@ -412,6 +458,8 @@ def main(argv: list[str] | None = None) -> int:
         checks[backend] = {
             "throughput_msg_s": round(t["ingest_msg_s"]), "bare_msg_s": round(t["bare_msg_s"]),
             "ratio": round(t["ratio"], 3), "ratio_target": targets[backend],
+            "throughput_2_workers_msg_s": round(t["ingest_2_workers_msg_s"]),
+            "ratio_2_workers": round(t["ratio_2_workers"], 3),
             "p99_latency_s_at_2000": round(lat["p99_s"], 3),
             "bare_p99_latency_s": round(lat["bare_p99_s"], 3),
             "burst_peak_rss_mb": round(b["peak_rss_mb"], 1),

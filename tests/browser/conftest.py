@@ -18,7 +18,7 @@ DOC_IMAGES = REPO / "docs" / "img"
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Iterator[MosquittoBroker]:
+def broker(tmp_path: Path, backend: str) -> Iterator[MosquittoBroker]:
     with running_mosquitto(tmp_path / "broker") as running:
         yield running
 
@@ -30,8 +30,6 @@ def app_config(app_config: dict[str, object], broker: MosquittoBroker) -> dict[s
 
 @pytest.fixture
 def live_server(app: Flask, backend: str) -> Iterator[str]:
-    if backend != "sqlite":
-        pytest.skip("browser flows run once, on SQLite")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

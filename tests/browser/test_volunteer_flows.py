@@ -24,6 +24,9 @@ from tests.browser.conftest import ARTIFACTS, DOC_IMAGES
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.wait import wait_for
 
+# Browser flows run once, on SQLite; the API and web tests cover PostgreSQL.
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.browser]
+
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "demo-pass-2026"
@@ -36,6 +39,21 @@ def shot(page: Page, name: str, for_docs: bool = True) -> None:
     if for_docs:
         DOC_IMAGES.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOC_IMAGES / f"{name}.png")
+
+
+UNLABELLED_JS = """
+() => [...document.querySelectorAll('input, select, textarea')]
+  .filter(el => el.type !== 'hidden')
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+  .map(el => el.name || el.id)
+"""
+
+
+def assert_accessible_form(page: Page) -> None:
+    """Every visible control has a label; statuses carry a word, not colour alone."""
+    assert page.evaluate(UNLABELLED_JS) == [], page.url
+    for badge in page.locator(".status").all():
+        assert badge.inner_text().strip(), "a status badge without text"
 
 
 def login(page: Page, base: str, username: str) -> None:
@@ -114,7 +132,14 @@ def test_volunteer_and_coordinator_on_a_phone(
         try:
             page.goto(f"{base}/login")
             shot(page, "01-login")
-            login(page, base, "volunteer")
+            assert_accessible_form(page)
+            # Keyboard only: type, Tab to the next field, Enter submits.
+            page.get_by_label("用户名").focus()
+            page.keyboard.type("volunteer")
+            page.keyboard.press("Tab")
+            page.keyboard.type(PASSWORD)
+            page.keyboard.press("Enter")
+            page.wait_for_url(f"{base}/")
             assert page.locator("html").get_attribute("lang") == "zh-CN"
             assert page.get_by_role("heading", name="现在需要我做什么").is_visible()
             first = page.locator("ol.worklist > li").first
@@ -130,12 +155,14 @@ def test_volunteer_and_coordinator_on_a_phone(
             for fieldset in page.locator("form.checklist fieldset").all():
                 fieldset.get_by_label("正常").check()
             page.get_by_label("备注").fill("电极片已过期,已通知更换")
+            assert_accessible_form(page)
             shot(page, "04-inspection")
             page.get_by_role("button", name="保存检查").click()
             assert page.locator(".flash-success").is_visible()
 
             page.get_by_role("link", name="更换电极片或电池").click()
             page.get_by_label("新电极片到期日").fill(new_pad.isoformat())
+            assert_accessible_form(page)
             shot(page, "05-replace-pads")
             page.get_by_role("button", name="保存更换").click()
             assert page.locator(".status-line").get_attribute("data-status") == "ready"
@@ -159,6 +186,7 @@ def test_volunteer_and_coordinator_on_a_phone(
             page.get_by_label("新电极片到期日").fill(new_pad.isoformat())
             page.get_by_label("是,AED 已放回,柜门已关,就绪灯亮").check()
             page.get_by_label("备注(送往医院、已移交患者等)").fill("患者已送医")
+            assert_accessible_form(page)
             shot(page, "09-use-incident-form")
             page.get_by_role("button", name="标记就绪并关闭事件").click()
             assert page.locator(".status-line").get_attribute("data-status") != "in_use"

@@ -51,7 +51,7 @@ def test_no_broker_starts_mosquitto_with_state_in_data_dir(tmp_path: Path) -> No
     settings = load_settings({"MQTT_URL": f"mqtt://127.0.0.1:{port}",
                               "DATA_DIR": str(tmp_path), "SECRET_KEY": "x" * 20})
     specs = device_path(settings)
-    assert [s.name for s in specs][0] in {"mosquitto", "amqtt-broker"}
+    assert specs[0].name in {"mosquitto", "amqtt-broker"}
     if specs[0].name == "mosquitto":
         conf = tmp_path / "mosquitto" / "mosquitto.conf"
         assert f"listener {port} 127.0.0.1" in conf.read_text()

@@ -42,17 +42,18 @@ def test_same_msg_id_three_times_gives_one_row_and_three_acks(
         3, 1, 2, 3)
 
 
+@pytest.mark.parametrize("protocol", [4, 5], ids=["mqtt311", "mqtt5"])
 def test_acked_messages_are_not_redelivered_and_unacked_ones_are(
-    db: Session, start_ingest: StartIngest, publisher: Publisher
+    db: Session, start_ingest: StartIngest, publisher: Publisher, protocol: int
 ) -> None:
     register(db)
-    first = start_ingest("ingest-redelivery")
+    first = start_ingest("ingest-redelivery", protocol=protocol)
     publisher.publish(*[telemetry(seq=n, temp_c=20.0) for n in range(1, 51)])
     wait_for(lambda: first.stats.counts["acked"] >= 50, 15)
     first.stop()
     # While the worker is away, the broker keeps messages for its persistent session.
     publisher.publish(*[telemetry(seq=n, temp_c=20.0) for n in range(51, 81)])
-    second = start_ingest("ingest-redelivery")
+    second = start_ingest("ingest-redelivery", protocol=protocol)
     wait_for(lambda: rows(db, Telemetry) == 80, 15, message=lambda: f"{rows(db, Telemetry)}")
     wait_for(lambda: second.stats.counts["acked"] >= 30, 15)
     assert second.stats.counts["received"] == 30, "acked messages came back"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import queue
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 import app.ingest.writer as writer_module
 from app.extensions import get_settings
+from app.ingest.inbox import Inbox
 from app.ingest.service import writer_database
 from app.ingest.stats import IngestStats
 from app.ingest.writer import BatchWriter, Inbound
@@ -42,8 +42,8 @@ def make_writer(app: Flask) -> Any:
     settings = get_settings(app)
     made: list[BatchWriter] = []
 
-    def make(**kwargs: Any) -> tuple[BatchWriter, queue.Queue[Inbound], RecordingAcker]:
-        inbox: queue.Queue[Inbound] = queue.Queue()
+    def make(**kwargs: Any) -> tuple[BatchWriter, Inbox[Inbound], RecordingAcker]:
+        inbox: Inbox[Inbound] = Inbox(10_000)
         acker = RecordingAcker()
         writer = BatchWriter(
             writer_database(settings.database_url), inbox, acker, IngestStats(),
@@ -69,7 +69,7 @@ def test_batches_are_bounded_by_size_and_acked_after_commit(
     register(db)
     writer, inbox, acker = make_writer(batch_size=10, batch_ms=200)
     for n in range(1, 26):
-        inbox.put(inbound(n, telemetry(seq=n, temp_c=20.0)))
+        inbox.offer(inbound(n, telemetry(seq=n, temp_c=20.0)))
     writer.start()
     wait_for(lambda: len(acker.acked) == 25, 10)
     assert rows(db, Telemetry) == 25
@@ -93,7 +93,7 @@ def test_database_outage_holds_the_batch_unacked_and_retries(
 
     monkeypatch.setattr(writer_module, "apply_batch", flaky)
     writer, inbox, acker = make_writer(retry_max_s=0.05)
-    inbox.put(inbound(1, telemetry(seq=1, temp_c=20.0)))
+    inbox.offer(inbound(1, telemetry(seq=1, temp_c=20.0)))
     writer.start()
     wait_for(lambda: acker.acked == [1], 10)
     assert failures["left"] == 0 and writer.stats.counts["db_errors"] == 3
@@ -108,7 +108,7 @@ def test_stopping_during_an_outage_leaves_the_batch_unacked(
 
     monkeypatch.setattr(writer_module, "apply_batch", down)
     writer, inbox, acker = make_writer(retry_max_s=0.05)
-    inbox.put(inbound(1, telemetry(seq=1, temp_c=20.0)))
+    inbox.offer(inbound(1, telemetry(seq=1, temp_c=20.0)))
     writer.start()
     wait_for(lambda: writer.stats.counts["db_errors"] >= 2, 10)
     assert writer.stop(drain_timeout=0.2) is False
@@ -129,7 +129,7 @@ def test_a_message_that_breaks_storage_is_dead_lettered_alone(
     monkeypatch.setattr(writer_module, "apply_batch", poisoned)
     writer, inbox, acker = make_writer(batch_size=10, batch_ms=100)
     for n in range(1, 6):
-        inbox.put(inbound(n, telemetry(seq=n, temp_c=20.0, ts=NOW + timedelta(seconds=n))))
+        inbox.offer(inbound(n, telemetry(seq=n, temp_c=20.0, ts=NOW + timedelta(seconds=n))))
     writer.start()
     wait_for(lambda: len(acker.acked) == 5, 10)
     assert rows(db, Telemetry) == 4

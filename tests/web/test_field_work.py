@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.extensions import get_db
+from app.extensions import get_db, get_settings
 from app.models import (
     Alert,
     Asset,
@@ -27,7 +28,9 @@ from app.models import (
     Team,
     utcnow,
 )
-from app.services.gateway_config import ConfigPublisher, push_pending
+from app.scheduler.context import JobContext
+from app.scheduler.jobs import JOBS, run_job
+from app.services.alert_policy import load_alert_policy
 from tests.support.mosquitto import running_mosquitto
 from tests.support.wait import wait_for
 from tests.support.web_login import login, post_form
@@ -162,8 +165,12 @@ def test_config_is_kept_when_the_broker_is_down_and_sent_later(
     pending = db.get(PendingConfigPush, gateway_id)
     assert pending is not None and pending.attempts == 1
     with running_mosquitto(tmp_path / "broker") as broker:
-        results = push_pending(get_db(seeded), ConfigPublisher(broker.url, "aed/v1", 5.0))
-        assert [r.published for r in results if r.gateway_id == gateway_id] == [True]
+        # The scheduler's config_push job sends what is pending once the broker is back.
+        ctx = JobContext(db=get_db(seeded),
+                         settings=replace(get_settings(seeded), mqtt_url=broker.url),
+                         policy=load_alert_policy(seeded.config), runner="test")
+        run = run_job(ctx, JOBS["config_push"])
+        assert run is not None and run.summary == {"pending": 1}
         watcher = RetainedWatcher(broker.host, broker.port, f"aed/v1/gw/{gateway_id}/config")
         try:
             got = wait_for(lambda: watcher.payloads, timeout=10, message="retained config")

@@ -1,0 +1,176 @@
+"""`flask --app app gateway add|rotate|revoke|list|broker-init`: gateway credentials."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urlparse
+
+import click
+from flask.cli import with_appcontext
+
+from app.audit import Actor, attach_actor
+from app.extensions import get_db, get_settings
+from app.services.broker_admin import BrokerAdmin, BrokerAdminError, resolve_admin_settings
+from app.services.broker_bootstrap import write_bootstrap, write_secret
+from app.services.provisioning import (
+    AgentEndpoint,
+    DeviceBinding,
+    Provisioned,
+    ProvisioningError,
+    add_gateway,
+    list_gateways,
+    revoke_gateway,
+    rotate_gateway,
+)
+
+CLI_ACTOR = Actor(None, "cli")
+
+
+@click.group("gateway")
+def gateway() -> None:
+    """Provision gateways: broker account, password and agent config."""
+
+
+def _admin() -> BrokerAdmin:
+    settings = get_settings()
+    return BrokerAdmin(resolve_admin_settings(settings.extra, settings.data_dir))
+
+
+def _endpoint(host: str | None, port: int | None, ca_file: str | None,
+              state_dir: str) -> AgentEndpoint:
+    settings = get_settings()
+    parsed = urlparse(settings.mqtt_url)
+    return AgentEndpoint(
+        host=host or parsed.hostname or "127.0.0.1",
+        port=port or parsed.port or 1883,
+        topic_root=settings.mqtt_topic_root,
+        ca_file=ca_file,
+        state_dir=state_dir,
+    )
+
+
+def _hand_out(result: Provisioned, out: Path | None) -> None:
+    if out is None:
+        click.echo(result.agent_config, nl=False)
+        click.echo(f"# password shown once; client id {result.client_id}", err=True)
+    else:
+        write_secret(out, result.agent_config)
+        click.echo(f"gateway {result.gateway_id}: agent config written to {out} (mode 0600, "
+                   f"holds the password; it is not shown again); client id {result.client_id}")
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+_endpoint_options = [
+    click.option("--host", default=None, help="broker host the agent connects to"),
+    click.option("--port", type=int, default=None, help="broker port (8883 for TLS)"),
+    click.option("--ca-file", default=None, help="CA file path on the gateway (enables TLS)"),
+    click.option("--state-dir", default="/var/lib/aed-agent", show_default=True),
+    click.option("--simulated", is_flag=True, help="simulated drivers (demo and tests)"),
+    click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                 help="write the agent config here (0600) instead of stdout"),
+]
+
+
+def endpoint_options(func: click.decorators.FC) -> click.decorators.FC:
+    for option in reversed(_endpoint_options):
+        func = option(func)
+    return func
+
+
+@gateway.command("add")
+@click.argument("gateway_id")
+@click.option("--site", "site_external_id", required=True, help="site external id")
+@click.option("--device", "devices", multiple=True,
+              help="device id, or DEVICE=ASSET_EXTERNAL_ID to bind an asset (repeatable)")
+@click.option("--client-id", default=None, help="bound MQTT client id (default aed-agent-ID)")
+@click.option("--name", default=None)
+@endpoint_options
+@with_appcontext
+def add_cmd(gateway_id: str, site_external_id: str, devices: tuple[str, ...],
+            client_id: str | None, name: str | None, host: str | None, port: int | None,
+            ca_file: str | None, state_dir: str, simulated: bool, out: Path | None) -> None:
+    """Create gateway GATEWAY_ID with a broker account and print its agent config."""
+    try:
+        bindings = [DeviceBinding.parse(d) for d in devices]
+        with get_db().session() as session:
+            attach_actor(session, CLI_ACTOR)
+            result = add_gateway(session, _admin(), gateway_id, site_external_id,
+                                 _endpoint(host, port, ca_file, state_dir), bindings,
+                                 client_id=client_id, name=name, simulated=simulated)
+    except (ProvisioningError, BrokerAdminError, ValueError) as exc:
+        raise _fail(exc) from exc
+    _hand_out(result, out)
+
+
+@gateway.command("rotate")
+@click.argument("gateway_id")
+@endpoint_options
+@with_appcontext
+def rotate_cmd(gateway_id: str, host: str | None, port: int | None, ca_file: str | None,
+               state_dir: str, simulated: bool, out: Path | None) -> None:
+    """New password for GATEWAY_ID; the old one stops working at once."""
+    try:
+        with get_db().session() as session:
+            attach_actor(session, CLI_ACTOR)
+            result = rotate_gateway(session, _admin(), gateway_id,
+                                    _endpoint(host, port, ca_file, state_dir), simulated)
+    except (ProvisioningError, BrokerAdminError, ValueError) as exc:
+        raise _fail(exc) from exc
+    _hand_out(result, out)
+
+
+@gateway.command("revoke")
+@click.argument("gateway_id")
+@with_appcontext
+def revoke_cmd(gateway_id: str) -> None:
+    """Delete GATEWAY_ID's broker account (drops it now); its messages are quarantined."""
+    try:
+        with get_db().session() as session:
+            attach_actor(session, CLI_ACTOR)
+            revoke_gateway(session, _admin(), gateway_id)
+    except (ProvisioningError, BrokerAdminError, ValueError) as exc:
+        raise _fail(exc) from exc
+    click.echo(f"gateway {gateway_id} revoked")
+
+
+@gateway.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def list_cmd(as_json: bool) -> None:
+    """Gateways with site, state, credentials and devices."""
+    with get_db().session() as session:
+        rows = list_gateways(session)
+    if as_json:
+        click.echo(json.dumps([{
+            "id": r.gateway_id, "site": r.site, "state": r.state, "revoked": r.revoked,
+            "has_credentials": r.has_credentials, "devices": list(r.devices),
+            "last_seen_at": r.last_seen_at.isoformat() if r.last_seen_at else None,
+        } for r in rows], indent=1))
+        return
+    for r in rows:
+        status = "revoked" if r.revoked else ("ok" if r.has_credentials else "no-credentials")
+        click.echo(f"{r.gateway_id:<20} {r.site or '-':<24} {r.state:<8} {status:<14} "
+                   f"{','.join(r.devices) or '-'}")
+
+
+@gateway.command("broker-init")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="dynamic-security file to create (plugin_opt_config_file)")
+@click.option("--accounts", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="where to write the admin and ingest URLs with passwords (0600)")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=1883, show_default=True)
+@click.option("--force", is_flag=True, help="overwrite an existing file")
+@with_appcontext
+def broker_init_cmd(out: Path, accounts: Path, host: str, port: int, force: bool) -> None:
+    """Create the broker's first dynamic-security file: admin and ingest accounts."""
+    if out.exists() and not force:
+        raise click.ClickException(f"{out} exists (it may hold live accounts); --force to replace")
+    write_bootstrap(out, accounts, host, port, get_settings().mqtt_topic_root)
+    click.echo(f"wrote {out}; account URLs in {accounts}: set MQTT_ADMIN_URL for the web "
+               f"and CLI, and MQTT_URL for ingest")
+
