@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "settings.toml"
+#: Names in maps.tiles.PROVIDERS (kept here so settings load without importing folium).
+MAP_TILE_PROVIDERS = ("osm", "amap", "none")
 
 
 class ConfigError(Exception):
@@ -52,6 +54,8 @@ class Settings:
     log_level: str
     readiness: ReadinessPolicy = field(default_factory=ReadinessPolicy)
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Map tile provider (maps.tiles): osm, amap (GCJ-02) or none (plain background).
+    map_tiles: str = "osm"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -146,6 +150,11 @@ def load_settings(
     root = str(pick("mqtt_topic_root")).strip("/")
     if not root or "#" in root or "+" in root:
         raise ConfigError("MQTT_TOPIC_ROOT", f"not a usable topic prefix: {root!r}")
+    map_tiles = str(overrides.get("map_tiles", overrides.get(
+        "MAP_TILES", env.get("MAP_TILES", raw.get("map_tiles", "osm"))))).strip().lower()
+    if map_tiles not in MAP_TILE_PROVIDERS:
+        raise ConfigError("MAP_TILES", f"must be one of {', '.join(MAP_TILE_PROVIDERS)}, "
+                          f"got {map_tiles!r}")
     known = {f.name for f in fields(Settings)} | {f.name.upper() for f in fields(Settings)}
     extra = {k: v for k, v in overrides.items() if k not in known}
     return Settings(
@@ -159,6 +168,7 @@ def load_settings(
         log_level=log_level,
         readiness=_load_readiness(raw.get("readiness", {}), env),
         extra=extra,
+        map_tiles=map_tiles,
     )
 
 

@@ -118,14 +118,17 @@ def db(app: Flask) -> Iterator[Session]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`@pytest.mark.sqlite_only` tests (browser flows, the API fuzz run) need one backend:
-    their PostgreSQL copies are deselected rather than skipped, so CI shows no skips."""
+    """`@pytest.mark.sqlite_only` tests (browser flows, the API fuzz run) need one backend,
+    and `@pytest.mark.pg_only` tests (restarting the database server) only make sense on
+    PostgreSQL: the other copies are deselected rather than skipped, so CI shows no skips."""
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        on_pg = callspec is not None and callspec.params.get("backend") == "postgresql"
-        (drop if on_pg and item.get_closest_marker("sqlite_only") else keep).append(item)
+        backend = callspec.params.get("backend") if callspec is not None else None
+        unwanted = (backend == "postgresql" and item.get_closest_marker("sqlite_only")) or (
+            backend == "sqlite" and item.get_closest_marker("pg_only"))
+        (drop if unwanted else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

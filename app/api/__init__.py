@@ -22,6 +22,8 @@ from app.api import (  # noqa: E402,F401  (routes register on import)
     dead_letters,
     gateways,
     inspections,
+    map_features,
+    nearest,
     openapi,
     sites,
     stock,

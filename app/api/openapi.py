@@ -247,7 +247,14 @@ def _admin_listing(summary: str) -> dict[str, Any]:
 OPTIONAL_PATHS = {
     "/dead-letters": lambda: _admin_listing("Rejected device messages (ingest; admins)"),
     "/quarantine": lambda: _admin_listing("Messages from unregistered gateways/devices"),
+    "/map-features": lambda: _map_features_path(),
 }
+
+
+def _map_features_path() -> dict[str, Any]:
+    from app.api.map_features import openapi_path
+
+    return openapi_path()
 
 
 def build_document(include_nearest: bool,
@@ -319,17 +326,9 @@ def build_document(include_nearest: bool,
         },
     }
     if include_nearest:
-        paths["/nearest"] = {"get": {
-            "summary": "Nearest AEDs to a position (maps module)",
-            "security": [{}, {"bearer": []}],
-            "parameters": [
-                _query("lat", {"type": "number", "minimum": -90, "maximum": 90}, "Latitude."),
-                _query("lon", {"type": "number", "minimum": -180, "maximum": 180}, "Longitude."),
-            ],
-            "responses": {"200": {"description": "Nearest AEDs",
-                                  "content": {JSON: {"schema": {"type": "object"}}}},
-                          "400": _problem("Bad parameter")},
-        }}
+        from app.api.nearest import openapi_path as nearest_path
+
+        paths["/nearest"] = nearest_path()
     for path in sorted(optional & set(OPTIONAL_PATHS)):
         paths[path] = OPTIONAL_PATHS[path]()
     for item in paths.values():

@@ -152,7 +152,7 @@ def list_cmd(as_json: bool) -> None:
         } for r in rows], indent=1))
         return
     for r in rows:
-        status = "revoked" if r.revoked else ("ok" if r.has_credentials else "no-credentials")
+        status = "revoked" if r.revoked else ("provisioned" if r.has_credentials else "unmanaged")
         click.echo(f"{r.gateway_id:<20} {r.site or '-':<24} {r.state:<8} {status:<14} "
                    f"{','.join(r.devices) or '-'}")
 

@@ -15,7 +15,7 @@ is one transaction's worth of work. The rules:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -96,6 +96,23 @@ class RawMessage:
         return self.size if self.size >= 0 else len(self.payload)
 
 
+# Alert-relevant facts of one device state (None: no state yet); see _conditions.
+_Conditions = tuple[Any, ...] | None
+
+
+@dataclass(slots=True)
+class _GatewayRow:
+    id: str
+    revoked: bool
+    last_seen_at: datetime | None
+
+
+@dataclass(slots=True)
+class _DeviceRow:
+    id: int
+    last_seen_at: datetime | None
+
+
 @dataclass(frozen=True)
 class FactsConfig:
     policy: ReadinessPolicy
@@ -122,9 +139,6 @@ class BatchOutcome:
                 + self.quarantined)
 
 
-_READING_SET: set[str] = set(READING_FIELDS)
-
-
 class _Accepted:
     """A decoded message; its routing fields are copied out once (read many times)."""
 
@@ -142,8 +156,11 @@ class _Accepted:
         """The readings a telemetry message carries (python values), dumped once."""
         if self._readings is None:
             msg = self.decoded.message
+            # Readings are flat scalars: reading the attributes gives what
+            # model_dump(include=..., exclude_none=True) gives, at a fraction of its cost.
             self._readings = (
-                msg.model_dump(include=_READING_SET, exclude_none=True)
+                {name: value for name in READING_FIELDS
+                 if (value := getattr(msg, name)) is not None}
                 if isinstance(msg, TelemetryMsg) else {}
             )
         return self._readings
@@ -159,15 +176,23 @@ def apply_batch(
     if not accepted:
         return out
     gw_ids = sorted({a.gateway_id for a in accepted})
-    gateways = {
-        g.id: g
-        for g in session.scalars(
-            select(Gateway).where(Gateway.id.in_(gw_ids)).order_by(Gateway.id).with_for_update()
+    # Plain rows, not ORM objects: building 100 mapped objects per batch cost more than
+    # storing the batch. Gateways are locked (FOR UPDATE) in id order, as before, so two
+    # workers serialise their liveness writes; ORM rows are loaded only where a rule needs
+    # one (gateway state, heartbeats, alerts).
+    gateways: dict[str, _GatewayRow] = {
+        row.id: _GatewayRow(row.id, row.revoked, row.last_seen_at)
+        for row in session.execute(
+            select(Gateway.id, Gateway.revoked, Gateway.last_seen_at)
+            .where(Gateway.id.in_(gw_ids)).order_by(Gateway.id).with_for_update()
         )
     }
-    devices = {
-        (d.gateway_id, d.device_id): d
-        for d in session.scalars(select(Device).where(Device.gateway_id.in_(list(gateways))))
+    devices: dict[tuple[str, str], _DeviceRow] = {
+        (row.gateway_id, row.device_id): _DeviceRow(row.id, row.last_seen_at)
+        for row in session.execute(
+            select(Device.id, Device.gateway_id, Device.device_id, Device.last_seen_at)
+            .where(Device.gateway_id.in_(list(gateways)))
+        )
     }
     registered: list[_Accepted] = []
     strays: list[tuple[_Accepted, str]] = []
@@ -273,7 +298,7 @@ def _dedupe_key(item: _Accepted) -> str:
 def _quarantine(
     session: Session,
     strays: list[tuple[_Accepted, str]],
-    gateways: dict[str, Gateway],
+    gateways: dict[str, _GatewayRow],
     now: datetime,
     out: BatchOutcome,
 ) -> None:
@@ -306,7 +331,10 @@ def _quarantine(
         out.quarantined += 1
         if reason != "revoked_gateway" and item.gateway_id not in alerted:
             alerted.add(item.gateway_id)
-            _alert_unregistered(session, item, gateways.get(item.gateway_id), now)
+            known = item.gateway_id in gateways
+            _alert_unregistered(
+                session, item, session.get(Gateway, item.gateway_id) if known else None, now
+            )
 
 
 def _alert_unregistered(
@@ -351,14 +379,17 @@ def _latest(current: datetime | None, candidate: datetime) -> datetime:
 
 def _readings_json(readings: dict[str, Any]) -> str:
     # Enum readings are str subclasses and encode as their value; dates need help.
-    return json.dumps(readings, default=_json_value)
+    return _READINGS_ENCODER.encode(readings)
 
 
 def _sqlite_time(value: datetime) -> str:
     # The text SQLAlchemy's SQLite DateTime stores; UTCDateTime keeps it naive UTC.
-    if value.tzinfo is not UTC:
+    # Payload times carry pydantic's own UTC tzinfo, not datetime.UTC: test the offset.
+    offset = value.utcoffset()
+    if offset is None or offset:
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    # "YYYY-MM-DD HH:MM:SS.ffffff" is the first 26 characters, before the "+00:00".
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def _json_value(value: Any) -> Any:
@@ -369,14 +400,18 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+# What json.dumps(value, default=_json_value) gives, without a new encoder per call.
+_READINGS_ENCODER = json.JSONEncoder(default=_json_value)
+
+
 class _Applier:
     """Stores the registered messages of one batch and derives state from the new ones."""
 
     def __init__(
         self,
         session: Session,
-        gateways: dict[str, Gateway],
-        devices: dict[tuple[str, str], Device],
+        gateways: dict[str, _GatewayRow],
+        devices: dict[tuple[str, str], _DeviceRow],
         now: datetime,
         cfg: FactsConfig,
         out: BatchOutcome,
@@ -414,17 +449,46 @@ class _Applier:
         new_telemetry = self._insert_telemetry(telemetry)
         new_events = self._insert_new(DeviceEvent, events, self._event_row)
         new_heartbeats = self._insert_new(Heartbeat, heartbeats, self._heartbeat_row)
-        for item in items:
-            gateway = self.gateways[item.gateway_id]
-            msg = item.decoded.message
-            if isinstance(msg, TelemetryMsg | EventMsg | HeartbeatMsg):
-                gateway.last_seen_at = _latest(
-                    gateway.last_seen_at, _observed_at(msg.ts, item.raw.received_at)
-                )
         self._apply_states(states)
         self._apply_heartbeats(new_heartbeats)
+        self._note_gateway_sightings(items)
         touched = self._apply_device_facts(new_telemetry, new_events)
         self._derive(touched, new_events)
+
+    def _gateway(self, gw_id: str) -> Gateway:
+        """The mapped row, for rules that need one (already locked by apply_batch)."""
+        gateway = self.session.get(Gateway, gw_id)
+        assert gateway is not None  # registered: its row was read under lock
+        return gateway
+
+    def _loaded(self, model: type[Any], pk: Any) -> Any:
+        """The mapped object if this session holds it (then writes go through it)."""
+        return self.session.identity_map.get(self.session.identity_key(model, pk))
+
+    def _note_gateway_sightings(self, items: list[_Accepted]) -> None:
+        """Move `last_seen_at` of each gateway to its newest message: folded per gateway
+        first, then one executemany UPDATE for the rows that moved."""
+        sighted: dict[str, datetime] = {}
+        for item in items:
+            msg = item.decoded.message
+            if isinstance(msg, TelemetryMsg | EventMsg | HeartbeatMsg):
+                observed = _observed_at(msg.ts, item.raw.received_at)
+                best = sighted.get(item.gateway_id)
+                if best is None or observed > best:
+                    sighted[item.gateway_id] = observed
+        moved: list[dict[str, Any]] = []
+        for gw_id, observed in sorted(sighted.items()):
+            mapped = self._loaded(Gateway, gw_id)
+            if mapped is not None:
+                mapped.last_seen_at = _latest(mapped.last_seen_at, observed)
+                continue
+            row = self.gateways[gw_id]
+            latest = _latest(row.last_seen_at, observed)
+            if latest is not row.last_seen_at:
+                row.last_seen_at = latest
+                moved.append({"b_id": gw_id, "last_seen_at": latest})
+        if moved:
+            self.session.execute(_GATEWAY_SEEN_UPDATE, moved)
 
     # -- storing ---------------------------------------------------------------------
 
@@ -456,7 +520,6 @@ class _Applier:
         """
         if not items:
             return []
-        rows = [self._telemetry_row(item) for item in items]
         conn = self.session.connection()
         columns = ("gateway_id", "device_id", "msg_id", "session", "seq", "ts", "received_at",
                    "replay", "ts_suspect", "readings")
@@ -465,21 +528,16 @@ class _Applier:
                    f"({', '.join('?' for _ in columns)}) "
                    "ON CONFLICT (gateway_id, msg_id) DO NOTHING")
             params: list[tuple[Any, ...]] = [
-                (r["gateway_id"], r["device_id"], r["msg_id"], r["session"], r["seq"],
-                 _sqlite_time(r["ts"]), _sqlite_time(r["received_at"]), int(r["replay"]),
-                 int(r["ts_suspect"]), _readings_json(r["readings"]))
-                for r in rows
+                (gw, dev, msg_id, session_no, seq, _sqlite_time(ts), _sqlite_time(received),
+                 int(replay), int(suspect), readings)
+                for gw, dev, msg_id, session_no, seq, ts, received, replay, suspect, readings
+                in self._telemetry_values(items)
             ]
         elif conn.dialect.name == "postgresql":
             sql = (f"INSERT INTO telemetry ({', '.join(columns)}) VALUES "  # noqa: S608 - fixed names
                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb) "
                    "ON CONFLICT (gateway_id, msg_id) DO NOTHING")
-            params = [
-                (r["gateway_id"], r["device_id"], r["msg_id"], r["session"], r["seq"],
-                 r["ts"], r["received_at"], r["replay"], r["ts_suspect"],
-                 _readings_json(r["readings"]))
-                for r in rows
-            ]
+            params = list(self._telemetry_values(items))
         else:
             return self._insert_new(Telemetry, items, lambda i: {
                 **self._telemetry_row(i),
@@ -497,6 +555,20 @@ class _Applier:
             self.out.ts_suspect += 1
             return True
         return False
+
+    def _telemetry_values(self, items: list[_Accepted]) -> Iterator[tuple[Any, ...]]:
+        """Column values in `columns` order (readings as JSON text), without a dict per
+        row: this runs for every message."""
+        suspect_after = self.suspect_after
+        for item in items:
+            msg = item.decoded.message
+            assert isinstance(msg, TelemetryMsg)
+            ts = msg.ts
+            suspect = ts > suspect_after
+            if suspect:
+                self.out.ts_suspect += 1
+            yield (item.gateway_id, item.device_id, msg.msg_id, msg.session, msg.seq, ts,
+                   item.raw.received_at, msg.replay, suspect, _readings_json(item.readings()))
 
     def _telemetry_row(self, item: _Accepted) -> dict[str, Any]:
         msg = item.decoded.message
@@ -541,7 +613,7 @@ class _Applier:
         for item in sorted(items, key=order):
             msg = item.decoded.message
             assert isinstance(msg, StateMsg)
-            gateway = self.gateways[item.gateway_id]
+            gateway = self._gateway(item.gateway_id)
             current = (gateway.state_session, gateway.state_ts)
             # A late last will (older session, or older connect within the session)
             # must not turn a newer "online" back to offline; an equal mark applies, as
@@ -573,7 +645,7 @@ class _Applier:
             if best is None or (msg.session, msg.seq) > (best.session, best.seq):
                 newest[item.gateway_id] = msg
         for gw_id, msg in newest.items():
-            gateway = self.gateways[gw_id]
+            gateway = self._gateway(gw_id)
             gateway.outbox_depth = msg.outbox_depth
             gateway.reported_config_version = msg.config_version
             # A heartbeat of a newer agent run proves it online even if its "online"
@@ -592,24 +664,25 @@ class _Applier:
 
     def _apply_device_facts(
         self, telemetry: list[_Accepted], events: list[_Accepted]
-    ) -> dict[int, tuple[Any, ...] | None]:
-        """Fold readings into device state; returns device pk -> alert conditions before.
+    ) -> dict[int, tuple[_Conditions, _Conditions]]:
+        """Fold readings into device state; returns device pk -> alert conditions before
+        and after.
 
-        Values are folded in plain dicts first and set on the ORM rows once per device:
-        instrumented attribute writes per message would dominate the batch cost.
+        Values are folded in plain dicts and written with one executemany UPDATE (and
+        INSERT for first sightings) per batch: mapped objects and a unit-of-work flush
+        per device would cost more than the rest of the batch.
         """
         work = telemetry + events
         if not work:
             return {}
         pks = sorted({self.devices[(i.gateway_id, i.device_id or "")].id for i in work})
-        states = {
-            s.device_pk: s
-            for s in self.session.scalars(
-                select(DeviceState).where(DeviceState.device_pk.in_(pks))
-                .order_by(DeviceState.device_pk).with_for_update()
+        states: dict[int, Any] = {
+            row.device_pk: row
+            for row in self.session.execute(
+                select(_STATE_TABLE).where(_STATE_TABLE.c.device_pk.in_(pks))
+                .order_by(_STATE_TABLE.c.device_pk).with_for_update()
             )
         }
-        before = {pk: _conditions(states.get(pk), self.cfg.policy) for pk in pks}
         folds = {pk: _Fold(states.get(pk)) for pk in pks}
         seen_at: dict[int, datetime] = {}
 
@@ -631,32 +704,83 @@ class _Applier:
                 pair = EVENT_READINGS.get(msg.kind.value)
                 values = {pair[0]: pair[1]} if pair else {}
             folds[pk].add(msg.session, msg.seq, msg.ts, observed, values)
-        for device in self.devices.values():
-            if device.id in seen_at:
-                device.last_seen_at = _latest(device.last_seen_at, seen_at[device.id])
+        self._note_device_sightings(seen_at)
+        conditions: dict[int, tuple[_Conditions, _Conditions]] = {}
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        policy = self.cfg.policy
         for pk in pks:
             state = states.get(pk)
+            cols = folds[pk].columns(state, self.now)
+            conditions[pk] = (_conditions(state, policy), _conditions(_Columns(cols), policy))
             if state is None:
-                state = states[pk] = DeviceState(device_pk=pk)
-                self.session.add(state)
-            folds[pk].write(state, self.now)
-        self.states = states
-        return before
+                inserts.append({"device_pk": pk, **cols})
+            else:
+                updates.append({"b_device_pk": pk, **cols})
+        if inserts:
+            self.session.execute(insert(_STATE_TABLE), inserts)
+        if updates:
+            self.session.execute(_STATE_UPDATE, updates)
+        return conditions
+
+    def _note_device_sightings(self, seen_at: dict[int, datetime]) -> None:
+        moved: list[dict[str, Any]] = []
+        for device in self.devices.values():
+            observed = seen_at.get(device.id)
+            if observed is None:
+                continue
+            mapped = self._loaded(Device, device.id)
+            if mapped is not None:
+                mapped.last_seen_at = _latest(mapped.last_seen_at, observed)
+                continue
+            latest = _latest(device.last_seen_at, observed)
+            if latest is not device.last_seen_at:
+                device.last_seen_at = latest
+                moved.append({"b_id": device.id, "last_seen_at": latest})
+        if moved:
+            moved.sort(key=lambda m: int(m["b_id"]))
+            self.session.execute(_DEVICE_SEEN_UPDATE, moved)
 
     # -- readiness and alerts ----------------------------------------------------------
 
-    def _derive(self, before: dict[int, tuple[Any, ...] | None], events: list[_Accepted]) -> None:
-        if not before:
+    def _derive(
+        self, conditions: dict[int, tuple[_Conditions, _Conditions]], events: list[_Accepted]
+    ) -> None:
+        if not conditions:
+            return
+        # Which assets need work is decided from plain rows; only those are loaded as
+        # mapped objects (a steady stream of in-range readings loads none).
+        bound = {
+            row.device_pk: (row.id, row.status)
+            for row in self.session.execute(
+                select(Asset.id, Asset.device_pk, Asset.status)
+                .where(Asset.device_pk.in_(list(conditions)))
+            )
+        }
+        if not bound:
+            return
+        event_pks = {self.devices[(i.gateway_id, i.device_id or "")].id for i in events}
+        changed: set[int] = set()
+        needed: set[int] = set()
+        for pk, (asset_id, status) in bound.items():
+            before, after = conditions[pk]
+            # Alerts and readiness follow changes of condition: a reading that only moves
+            # within the same condition (21.0 → 21.5 °C) costs no alert or readiness
+            # work, unless the asset was "unknown" (silent) and this proves it alive.
+            if before is None or after != before:
+                changed.add(pk)
+                needed.add(asset_id)
+            elif status == "unknown" or pk in event_pks:
+                needed.add(asset_id)
+        if not needed:
             return
         assets: dict[int, Asset] = {
             a.device_pk: a
             for a in self.session.scalars(
-                select(Asset).where(Asset.device_pk.in_(list(before))).order_by(Asset.id)
+                select(Asset).where(Asset.id.in_(sorted(needed))).order_by(Asset.id)
             )
             if a.device_pk is not None
         }
-        if not assets:
-            return
 
         def event_ts(i: _Accepted) -> datetime:
             return getattr(i.decoded.message, "ts")  # noqa: B009 - typed union
@@ -670,15 +794,23 @@ class _Applier:
             if asset is not None:
                 on_device_event(self.session, asset, msg.kind.value, msg.ts, self.now)
                 stale.append(asset)
-        for pk, asset in assets.items():
-            state = self.states.get(pk)
-            # Alerts and readiness follow changes of condition: a reading that only moves
-            # within the same condition (21.0 → 21.5 °C) costs no alert or readiness
-            # work, unless the asset was "unknown" (silent) and this proves it alive.
-            if before.get(pk) is None or _conditions(state, self.cfg.policy) != before.get(pk):
-                evaluate_sensor_alerts(self.session, asset, state, self.now, self.cfg.policy)
+        if changed:
+            # The rows were written with Core statements above: load them fresh.
+            states = {
+                st.device_pk: st
+                for st in self.session.scalars(
+                    select(DeviceState).where(DeviceState.device_pk.in_(sorted(changed)))
+                    .execution_options(populate_existing=True)
+                )
+            }
+            for pk in sorted(changed):
+                asset = assets[pk]
+                evaluate_sensor_alerts(
+                    self.session, asset, states.get(pk), self.now, self.cfg.policy
+                )
                 stale.append(asset)
-            elif asset.status == "unknown":
+        for pk, asset in assets.items():
+            if pk not in changed and asset.status == "unknown":
                 stale.append(asset)
         self.session.flush()
         if stale:
@@ -691,7 +823,7 @@ class _Applier:
 class _Fold:
     """The newest value of each reading of one device, from marks and messages."""
 
-    def __init__(self, state: DeviceState | None) -> None:
+    def __init__(self, state: Any | None) -> None:
         self.marks: dict[str, Any] = dict(state.field_marks or {}) if state else {}
         self.values: dict[str, Any] = {}
         self.door_was_open = state is not None and state.door == "open"
@@ -718,19 +850,60 @@ class _Fold:
         if self.last is None or (session_no, seq) > self.last[:2]:
             self.last = (session_no, seq, ts)
 
-    def write(self, state: DeviceState, now: datetime) -> None:
-        for name, value in self.values.items():
-            setattr(state, name, value)
-        state.field_marks = {
+    def columns(self, state: Any | None, now: datetime) -> dict[str, Any]:
+        """The state's mutable columns after this fold (unchanged ones as they are)."""
+        cols = {name: getattr(state, name, None) for name in _STATE_COLUMNS}
+        cols.update(self.values)
+        cols["field_marks"] = {
             name: [m[0], m[1], m[2].isoformat() if isinstance(m[2], datetime) else m[2]]
             for name, m in self.marks.items()
         }
         if self.last is not None:
-            state.last_session, state.last_seq, state.last_ts = self.last
-        state.updated_at = now
+            cols["last_session"], cols["last_seq"], cols["last_ts"] = self.last
+        cols["updated_at"] = now
+        return cols
 
 
-def _conditions(state: DeviceState | None, policy: ReadinessPolicy) -> tuple[Any, ...] | None:
+
+_STATE_COLUMNS: tuple[str, ...] = (
+    "battery_pct", "battery_expiry", "pad_expiry", "self_test", "temp_c", "door",
+    "aed_present", "door_opened_at", "last_session", "last_seq", "last_ts", "field_marks",
+    "updated_at",
+)
+_STATE_TABLE: Table = DeviceState.__table__  # type: ignore[assignment]
+_STATE_UPDATE = (
+    update(_STATE_TABLE)
+    .where(_STATE_TABLE.c.device_pk == bindparam("b_device_pk"))
+    .values({name: bindparam(name) for name in _STATE_COLUMNS})
+)
+_GATEWAY_TABLE: Table = Gateway.__table__  # type: ignore[assignment]
+_GATEWAY_SEEN_UPDATE = (
+    update(_GATEWAY_TABLE).where(_GATEWAY_TABLE.c.id == bindparam("b_id"))
+    .values(last_seen_at=bindparam("last_seen_at"))
+)
+_DEVICE_TABLE: Table = Device.__table__  # type: ignore[assignment]
+_DEVICE_SEEN_UPDATE = (
+    update(_DEVICE_TABLE).where(_DEVICE_TABLE.c.id == bindparam("b_id"))
+    .values(last_seen_at=bindparam("last_seen_at"))
+)
+
+
+class _Columns:
+    """Attribute access to a dict of state columns, for _conditions."""
+
+    __slots__ = ("_cols",)
+
+    def __init__(self, cols: dict[str, Any]) -> None:
+        self._cols = cols
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._cols[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _conditions(state: Any | None, policy: ReadinessPolicy) -> _Conditions:
     """The device facts alert rules and readiness look at, coarsened to what can change
     an alert or a status (not the exact temperature or charge)."""
     if state is None:

@@ -17,9 +17,11 @@ def _labels() -> dict[str, Any]:
 from app.web import (  # noqa: E402,F401  (routes register on import)
     alert_pages,
     asset_pages,
+    gateway_admin,
     gateway_pages,
     health,
     import_pages,
+    map_pages,
     metrics,
     pages,
     photos,

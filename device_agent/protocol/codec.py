@@ -56,7 +56,9 @@ def decode_payload(kind: TopicKind, payload: bytes) -> BaseModel:
             Reason.TOO_LARGE, f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}"
         )
     try:
-        payload.decode("utf-8")
+        # ASCII (the usual payload) is valid UTF-8; isascii() checks without decoding.
+        if not payload.isascii():
+            payload.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ProtocolError(Reason.BAD_ENCODING, f"payload is not UTF-8: {exc.reason}") from None
     model = MODEL_FOR_KIND[kind]

@@ -2,6 +2,9 @@
 
     python -m tests.benchmarks.ingest_throughput [--quick] [--backend sqlite|postgresql|both]
 
+A full run measures both databases (~10 minutes); --quick measures SQLite only, with
+smaller counts (< 1 minute).
+
 One Mosquitto (config/mosquitto.conf, set_tcp_nodelay true) per backend run. Per backend:
 
 1. throughput: N telemetry messages (50 registered gateways) wait at the broker; then
@@ -415,7 +418,7 @@ def run_backend(backend: str, url: str, quick: bool) -> dict[str, Any]:
                                               10_000 if quick else 60_000, 1 if quick else 3)
             print(json.dumps({"step": f"{backend} throughput", **result["throughput"]}),
                   flush=True)
-            result["latency"] = latency(url, broker.url, work, 8 if quick else 30)
+            result["latency"] = latency(url, broker.url, work, 5 if quick else 30)
             print(json.dumps({"step": f"{backend} latency", **result["latency"]}), flush=True)
             result["burst"] = burst(url, broker.url, work, 2 if quick else 5)
             print(json.dumps({"step": f"{backend} burst", **result["burst"]}), flush=True)
@@ -425,7 +428,8 @@ def run_backend(backend: str, url: str, quick: bool) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default=None,
+                        help="default: both for a full run, sqlite with --quick")
     parser.add_argument("--role", choices=["bench", "publisher"], default="bench")
     parser.add_argument("--url")
     parser.add_argument("--first", type=int, default=1)
@@ -437,6 +441,8 @@ def main(argv: list[str] | None = None) -> int:
         publish_range(args.url, args.first, args.count, args.rate, args.client_id)
         return 0
 
+    if args.backend is None:
+        args.backend = "sqlite" if args.quick else "both"
     results: dict[str, dict[str, Any]] = {}
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="bench-ingest-db-") as tmp:

@@ -181,12 +181,11 @@ def test_kill_9_broker_loses_nothing_it_accepted(
             ingest.kill()
 
 
+@pytest.mark.pg_only
 def test_database_restart_is_waited_out(
     db: Session, backend: str, database_url: str, broker: MosquittoBroker, tmp_path: Path,
     request: pytest.FixtureRequest,
 ) -> None:
-    if backend != "postgresql":
-        pytest.skip("restarting a database server applies to PostgreSQL")
     server = request.getfixturevalue("pg_server")
     if server.cluster_dir is None:
         pytest.skip("the PostgreSQL server is not one the tests started (cannot restart it)")

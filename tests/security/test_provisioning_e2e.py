@@ -159,3 +159,51 @@ def test_add_refuses_unknown_site_and_leaves_no_trace(
     result = runner.invoke(args=["gateway", "add", "gw-nowhere", "--site", "no-such-site"])
     assert result.exit_code != 0 and "no site" in result.output
     assert db.get(Gateway, "gw-nowhere") is None
+
+
+def test_provisioning_page_for_admins_only_shows_the_config_once(
+    app: Flask, db: Session, runner: FlaskCliRunner, secure_broker: MosquittoBroker,
+    clients: Clients,
+) -> None:
+    import html
+    import re
+
+    from flask.testing import FlaskClient
+
+    from tests.support.web_login import csrf_token, login
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    site = db.scalars(select(Site.external_id).order_by(Site.external_id)).first()
+    path = "/gateways/provisioning"
+
+    viewer: FlaskClient = app.test_client()
+    login(viewer, "viewer")
+    assert viewer.get(path).status_code == 403
+    assert viewer.post(path, data={"action": "revoke", "gateway_id": "gw-yp-001",
+                                   "csrf_token": csrf_token(viewer, "/")}).status_code == 403
+
+    admin: FlaskClient = app.test_client()
+    login(admin, "admin")
+    assert "/gateways/provisioning" in admin.get("/gateways").get_data(as_text=True)
+    assert admin.post(path, data={"action": "add", "gateway_id": "gw-web-1"}).status_code == 400
+    assert db.get(Gateway, "gw-web-1") is None  # no CSRF token, nothing happened
+
+    resp = admin.post(path, data={"action": "add", "gateway_id": "gw-web-1", "site": site,
+                                  "devices": "cab-7", "csrf_token": csrf_token(admin, path)})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200, page[:500]
+    assert resp.headers["Cache-Control"] == "no-store"
+    match = re.search(r'password = "([^"]+)"', html.unescape(page))
+    assert match, page[:1000]
+    password = match.group(1)
+    assert password not in admin.get(path).get_data(as_text=True)  # shown once
+    clients.connect("gw-web-1", password, "aed-agent-gw-web-1")
+
+    resp = admin.post(path, data={"action": "revoke", "gateway_id": "gw-web-1",
+                                  "csrf_token": csrf_token(admin, path)})
+    assert resp.status_code == 302
+    refused = clients.connect("gw-web-1", password, "aed-agent-gw-web-1", expect_ok=False)
+    assert refused.connack.is_failure
+    db.expire_all()
+    gateway = db.get(Gateway, "gw-web-1")
+    assert gateway is not None and gateway.revoked

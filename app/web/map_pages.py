@@ -1,0 +1,100 @@
+"""Map pages: /map for signed-in volunteers, /map/public for anyone (read-only, public
+information only), and the map's own static files (Leaflet, markercluster, page script)
+under /static/maps/, so no page ever needs a CDN.
+
+Up to MAP_EMBED_MAX records (default 10,000) the page embeds its data; above that it
+loads the viewport from /api/v1/map-features (bbox mode).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+
+from flask import Response, abort, current_app, send_from_directory, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+
+from app.api.map_common import local_today, request_locale, restock_policy
+from app.extensions import db_session, get_settings
+from app.services.map_records import MapQuery, count_map_records, map_records
+from app.web import bp
+from maps.assets import CSS_FILES, JS_FILES, STATIC_DIR
+from maps.builder import build_map_html
+
+MAP_EMBED_MAX = 10_000
+STATIC_PREFIX = "/static/maps/"
+_VERSIONED = re.compile(r"^_v/[0-9a-f]{12}/(.+)$")
+YEAR_S = 365 * 24 * 3600
+DAY_S = 24 * 3600
+TITLES = {
+    ("zh_CN", False): "AED 地图 · 杨浦红十字会", ("en", False): "AED map · Yangpu Red Cross",
+    ("zh_CN", True): "公共 AED 地图 · 杨浦", ("en", True): "Public AED map · Yangpu",
+}
+
+
+@lru_cache(maxsize=1)
+def asset_version() -> str:
+    """A content hash of the map's static files: part of their URL on our pages, so they
+    can be cached for a year and still change with a new release."""
+    digest = hashlib.sha256()
+    for _, rel in (*JS_FILES, *CSS_FILES):
+        digest.update((STATIC_DIR / rel).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def static_prefix() -> str:
+    return f"{STATIC_PREFIX}_v/{asset_version()}/"
+
+
+@bp.get(STATIC_PREFIX + "<path:filename>")
+def map_static(filename: str) -> ResponseReturnValue:
+    versioned = _VERSIONED.match(filename)
+    if versioned:
+        filename = versioned.group(1)
+    if not (STATIC_DIR / filename).is_file():
+        abort(404)
+    # send_from_directory refuses paths that leave STATIC_DIR.
+    response = send_from_directory(STATIC_DIR, filename, max_age=YEAR_S if versioned else DAY_S)
+    response.cache_control.public = True
+    if versioned:
+        response.cache_control.immutable = True
+    return response
+
+
+def _map_page(public: bool) -> ResponseReturnValue:
+    session = db_session()
+    locale = request_locale()
+    query = MapQuery(public=public, locale=locale)
+    embed_max = int(current_app.config.get("MAP_EMBED_MAX", MAP_EMBED_MAX))
+
+    def url(endpoint: str) -> str:
+        return url_for(endpoint, view="public") if public else url_for(endpoint)
+
+    options = {
+        "tiles": get_settings().map_tiles, "locale": locale, "static_url": static_prefix(),
+        "features_url": url("api.map_features"),
+        "nearest_url": url("api.nearest_aeds"),
+        "public": public, "zoom": 14, "title": TITLES[(locale, public)],
+    }
+    if count_map_records(session, query) <= embed_max:
+        records, _ = map_records(session, query, local_today(), restock_policy())
+        html = build_map_html(records, mode="embed", **options)
+    else:
+        html = build_map_html([], mode="bbox", **options)
+    response = Response(html, mimetype="text/html")
+    # Internal pages carry contacts: never in a shared cache.
+    response.headers["Cache-Control"] = "public, max-age=60" if public else "private, no-store"
+    return response
+
+
+@bp.get("/map")
+@login_required
+def volunteer_map() -> ResponseReturnValue:
+    return _map_page(public=False)
+
+
+@bp.get("/map/public")
+def public_map() -> ResponseReturnValue:
+    return _map_page(public=True)
