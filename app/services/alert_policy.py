@@ -13,7 +13,7 @@ from app.config import PROJECT_ROOT, ConfigError
 
 ALERTS_FILE = PROJECT_ROOT / "config" / "alerts.toml"
 JOB_IDS = ("expiry_scan", "restock", "liveness", "door_watch", "inspections_due",
-           "escalation", "notify", "maintenance", "digest")
+           "escalation", "notify", "maintenance", "config_push", "digest")
 
 
 @dataclass(frozen=True)

@@ -833,12 +833,17 @@ class _Fold:
 
     def add(self, session_no: int, seq: int, ts: datetime, observed: datetime,
             values: dict[str, Any]) -> None:
+        marks = self.marks
         for name, value in values.items():
             if value is None:
                 continue
-            if not _mark_newer(self.marks.get(name), session_no, seq, ts):
+            mark = marks.get(name)
+            # Same session and a higher seq (the common case) is decided inline.
+            if mark and not (session_no == mark[0] and seq > mark[1]) and not _mark_newer(
+                mark, session_no, seq, ts
+            ):
                 continue
-            self.marks[name] = (session_no, seq, ts)
+            marks[name] = (session_no, seq, ts)
             value = _json_value(value) if name in ("self_test", "door") else value
             if name == "door":
                 previous = self.values.get("door", "open" if self.door_was_open else None)

@@ -15,9 +15,11 @@ from app.web.worklist import build_worklist
 @bp.get("/assets")
 def asset_list() -> ResponseReturnValue:
     """The public list of AEDs (no login: anyone may look for the nearest AED)."""
-    rows = db_session().execute(
-        select(Asset, Site).join(Site, Asset.site_id == Site.id).order_by(Site.lat, Asset.id)
-    ).all()
+    query = select(Asset, Site).join(Site, Asset.site_id == Site.id).order_by(Site.lat, Asset.id)
+    if not current_user.is_authenticated:
+        # Visitors see what the public map shows: only assets marked public.
+        query = query.where(Asset.public.is_(True))
+    rows = db_session().execute(query).all()
     return render_template("assets.html", rows=rows, labels=STATUS_LABELS)
 
 

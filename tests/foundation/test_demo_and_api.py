@@ -89,3 +89,15 @@ def test_asset_page_lists_assets_and_escapes_names(
     assert "永安栈房AED" in html
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_public_asset_list_hides_non_public_assets(
+    runner: FlaskCliRunner, client: FlaskClient, db: Session
+) -> None:
+    runner.invoke(args=["seed-demo"])
+    hidden = db.scalars(select(Asset).where(Asset.external_id == "aed-yp-021")).one()
+    hidden.public = False
+    db.commit()
+    html = client.get("/assets").get_data(as_text=True)
+    assert "永安栈房AED" in html
+    assert hidden.name not in html

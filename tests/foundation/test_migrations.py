@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from sqlalchemy import inspect
-
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
 
 from app import migrate
 from app.db import Database

@@ -104,3 +104,10 @@ def test_channels_file_is_configuration(db: Session, tmp_path: Path) -> None:
     assert (channel.quiet_start, channel.quiet_end) == ("22:00", "07:00")
     [route] = channel.routes
     assert route.kinds == "pad_expired,aed_in_use" and route.min_severity == "warning"
+
+
+def test_every_defined_job_is_enabled_by_default() -> None:
+    from app.scheduler.jobs import JOBS
+    from app.services.alert_policy import JOB_IDS
+
+    assert set(JOB_IDS) == set(JOBS)
