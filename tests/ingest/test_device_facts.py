@@ -265,3 +265,63 @@ def test_many_devices_in_one_batch(db: Session, apply: Apply) -> None:
     assert out.stored == 100
     assert device_state(db, "gw-b", "d1").temp_c == 20.0 + 99 / 10
     assert {a.status for a in db.scalars(select(Asset))} == {"ready"}
+
+
+def test_bulk_state_writes_keep_every_field_and_alert_only_what_changed(
+    db: Session, apply: Apply
+) -> None:
+    """Device state is written with one bulk UPDATE per batch: a device whose readings
+    stay in the same condition keeps its other fields and gets no alert work, while a
+    device in the same batch that crosses a threshold gets its alert and status."""
+    assets = register(db, "gw-a", ("d1", "d2"))
+    apply(telemetry(gw="gw-a", dev="d1", seq=1, temp_c=20.0, battery_pct=90, self_test="pass",
+                    pad_expiry="2028-01-01"),
+          telemetry(gw="gw-a", dev="d2", seq=1, temp_c=20.0, battery_pct=90, self_test="pass"))
+    later = NOW + timedelta(minutes=5)
+    out = apply(telemetry(gw="gw-a", dev="d1", seq=2, temp_c=21.0, ts=later),
+                telemetry(gw="gw-a", dev="d2", seq=2, temp_c=80.0, ts=later),
+                telemetry(gw="gw-a", dev="d1", seq=3, temp_c=22.5, ts=later), now=later)
+    assert out.stored == 3
+    d1, d2 = device_state(db, "gw-a", "d1"), device_state(db, "gw-a", "d2")
+    assert (d1.temp_c, d1.battery_pct, d1.self_test, str(d1.pad_expiry)) == (
+        22.5, 90, "pass", "2028-01-01")
+    assert (d1.last_seq, d1.updated_at) == (3, later)
+    assert d1.field_marks is not None and d1.field_marks["temp_c"][:2] == [1, 3]
+    assert d1.field_marks["battery_pct"][:2] == [1, 1]
+    assert (d2.temp_c, d2.battery_pct) == (80.0, 90)
+    alerts = db.scalars(select(Alert).where(Alert.status == "open")).all()
+    assert [(a.kind, a.asset_id) for a in alerts] == [
+        ("temperature_out_of_range", assets["d2"].id)]
+    db.refresh(assets["d1"])
+    db.refresh(assets["d2"])
+    assert (assets["d1"].status, assets["d2"].status) == ("ready", "not_ready")
+
+
+def test_last_seen_moves_forward_only(db: Session, apply: Apply) -> None:
+    register(db)
+    later = NOW + timedelta(minutes=3)
+    apply(telemetry(seq=2, temp_c=20.0, ts=later), now=later, received_at=later)
+    # An older message (an outbox replay) arrives afterwards: it proves nothing newer.
+    apply(telemetry(seq=1, temp_c=19.0, ts=NOW), now=later, received_at=later)
+    db.expire_all()
+    device = db.scalars(select(Device).where(Device.device_id == "dev-1")).one()
+    assert device.last_seen_at == later
+    assert db.get_one(Gateway, "gw-t1").last_seen_at == later
+    assert device_state(db).temp_c == 20.0
+
+
+def test_a_silent_asset_is_refreshed_by_a_reading_in_the_same_condition(
+    db: Session, apply: Apply
+) -> None:
+    assets = register(db)
+    apply(telemetry(seq=1, temp_c=20.0, battery_pct=90, self_test="pass"))
+    asset = assets["dev-1"]
+    db.refresh(asset)
+    assert asset.status == "ready"
+    asset.status = "unknown"  # what the liveness job sets for a silent device
+    db.commit()
+    later = NOW + timedelta(minutes=1)
+    out = apply(telemetry(seq=2, temp_c=20.5, ts=later), now=later, received_at=later)
+    assert out.assets_refreshed == 1
+    db.refresh(asset)
+    assert asset.status == "ready"
