@@ -46,6 +46,9 @@ lint: venv
 	$(VENV)/bin/mypy
 
 bench: venv system-deps
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
+	  echo "note: wrk not installed (apt-get install wrk); api_bbox falls back to a Python load generator"
 	@set -e; for b in $$(ls tests/benchmarks/*.py | grep -v __init__ | xargs -n1 basename | sed 's/\.py$$//'); do \
 	  echo "== $$b"; $(PY) -m tests.benchmarks.$$b $(BENCH_ARGS); done
 

@@ -26,9 +26,11 @@ from app.models import utcnow
 from app.services.device_facts import (
     BatchOutcome,
     FactsConfig,
+    PreparedBatch,
     RawMessage,
     apply_batch,
     dead_letter_row,
+    prepare_batch,
     store_dead_letters,
 )
 
@@ -144,10 +146,19 @@ class BatchWriter:
 
     def _commit(self, batch: list[Inbound]) -> BatchOutcome | None:
         raws = [item.raw for item in batch]
+        # Decoding needs no database: done before the transaction, it does not lengthen
+        # the time this worker holds SQLite's write lock (or row locks) that other
+        # workers wait for.
+        prepared: PreparedBatch | None
+        try:
+            prepared = prepare_batch(raws, self.cfg.topic_root)
+        except Exception:  # a bug in decoding: let the transaction path isolate it
+            log.exception("preparing a batch of %d failed", len(raws))
+            prepared = None
         attempt = 0
         while True:
             try:
-                return self._apply(raws)
+                return self._apply(raws, prepared)
             except Exception as exc:
                 if is_transient(exc):
                     if not self._wait_out(exc, len(raws), attempt):
@@ -163,9 +174,12 @@ class BatchWriter:
                 log.exception("batch of %d failed twice; storing one by one", len(raws))
                 return self._isolate(raws)
 
-    def _apply(self, raws: list[RawMessage]) -> BatchOutcome:
+    def _apply(self, raws: list[RawMessage], prepared: PreparedBatch | None = None
+               ) -> BatchOutcome:
         with self.db.session() as session:
-            return apply_batch(session, raws, self.clock(), self.cfg)
+            if prepared is None:
+                return apply_batch(session, raws, self.clock(), self.cfg)
+            return apply_batch(session, raws, self.clock(), self.cfg, prepared)
 
     def _wait_out(self, exc: BaseException, held: int, attempt: int) -> bool:
         self.stats.incr("db_errors")

@@ -142,7 +142,7 @@ class BatchOutcome:
 class _Accepted:
     """A decoded message; its routing fields are copied out once (read many times)."""
 
-    __slots__ = ("_readings", "decoded", "device_id", "gateway_id", "kind", "raw")
+    __slots__ = ("_json", "_readings", "decoded", "device_id", "gateway_id", "kind", "raw")
 
     def __init__(self, raw: RawMessage, decoded: Decoded) -> None:
         self.raw = raw
@@ -151,6 +151,7 @@ class _Accepted:
         self.device_id: str | None = decoded.topic.device_id
         self.kind: TopicKind = decoded.topic.kind
         self._readings: dict[str, Any] | None = None
+        self._json: str | None = None
 
     def readings(self) -> dict[str, Any]:
         """The readings a telemetry message carries (python values), dumped once."""
@@ -165,13 +166,45 @@ class _Accepted:
             )
         return self._readings
 
+    def readings_json(self) -> str:
+        """The readings as the JSON text stored in telemetry.readings, encoded once."""
+        if self._json is None:
+            self._json = _readings_json(self.readings())
+        return self._json
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedBatch:
+    """The database-free half of a batch (decoding, validation, value conversion), done
+    before the transaction so that locks are held only for the writes."""
+
+    raws: Sequence[RawMessage]
+    topic_root: str
+    accepted: list[_Accepted]
+    dead_rows: list[dict[str, Any]]
+
+
+def prepare_batch(raws: Sequence[RawMessage], topic_root: str) -> PreparedBatch:
+    accepted, dead_rows = _decode_all(raws, topic_root)
+    for item in accepted:
+        if item.kind is TopicKind.TELEMETRY:
+            item.readings_json()
+    return PreparedBatch(raws, topic_root, accepted, dead_rows)
+
 
 def apply_batch(
-    session: Session, raws: Sequence[RawMessage], now: datetime, cfg: FactsConfig
+    session: Session, raws: Sequence[RawMessage], now: datetime, cfg: FactsConfig,
+    prepared: PreparedBatch | None = None,
 ) -> BatchOutcome:
-    """Apply `raws` inside `session` (the caller commits). Never raises for bad input."""
+    """Apply `raws` inside `session` (the caller commits). Never raises for bad input.
+
+    `prepared` is `prepare_batch(raws, cfg.topic_root)` done ahead (it can be reused
+    when the transaction is retried); without it the batch is decoded here.
+    """
     out = BatchOutcome()
-    accepted, dead_rows = _decode_all(raws, cfg.topic_root)
+    if prepared is None or prepared.raws is not raws or prepared.topic_root != cfg.topic_root:
+        prepared = prepare_batch(raws, cfg.topic_root)
+    accepted, dead_rows = prepared.accepted, prepared.dead_rows
     _store_dead_letters(session, dead_rows, out)
     if not accepted:
         return out
@@ -568,7 +601,7 @@ class _Applier:
             if suspect:
                 self.out.ts_suspect += 1
             yield (item.gateway_id, item.device_id, msg.msg_id, msg.session, msg.seq, ts,
-                   item.raw.received_at, msg.replay, suspect, _readings_json(item.readings()))
+                   item.raw.received_at, msg.replay, suspect, item.readings_json())
 
     def _telemetry_row(self, item: _Accepted) -> dict[str, Any]:
         msg = item.decoded.message
@@ -923,8 +956,10 @@ def _conditions(state: Any | None, policy: ReadinessPolicy) -> _Conditions:
 __all__ = [
     "BatchOutcome",
     "FactsConfig",
+    "PreparedBatch",
     "RawMessage",
     "apply_batch",
     "dead_letter_row",
+    "prepare_batch",
     "store_dead_letters",
 ]

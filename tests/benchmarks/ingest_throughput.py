@@ -231,14 +231,23 @@ class CommitWatch:
             self.done.set()
 
 
-def drain_bare(broker_url: str, n: int) -> float:
+def cpu_seconds(proc: psutil.Process) -> float:
+    times = proc.cpu_times()
+    return float(times.user + times.system)
+
+
+def drain_bare(broker_url: str, n: int) -> tuple[float, float]:
+    """msg/s, and CPU µs per message of this process while it drained."""
     open_session(broker_url, "bench-bare", [f"{ROOT}/gw/+/dev/+/telemetry"])
     publish_range(broker_url, 1, n, 0, "bench-pub-a")
     bare = BareSubscriber(broker_url, "bench-bare", n)
+    me = psutil.Process()
+    cpu = cpu_seconds(me)
     seconds = bare.run(300)
+    cpu = cpu_seconds(me) - cpu
     assert bare.got >= n, f"bare subscriber got {bare.got}/{n}"
     drop_session(broker_url, "bench-bare")
-    return n / seconds
+    return n / seconds, cpu / n * 1e6
 
 
 class WorkerProcesses:
@@ -285,43 +294,55 @@ class WorkerProcesses:
             drop_session(self.broker_url, name)
 
 
-def drain_ingest(url: str, broker_url: str, work: Path, n: int, workers: int) -> float:
+def drain_ingest(url: str, broker_url: str, work: Path, n: int, workers: int
+                 ) -> tuple[float, float]:
     """Workers are started and subscribed, then frozen (SIGSTOP) while the backlog is
     published, then woken: the clock runs from waking to the last row committed, so
-    process start-up is not counted (nor for the bare subscriber)."""
+    process start-up is not counted (nor for the bare subscriber). Returns msg/s and
+    the workers' CPU µs per message (all workers together)."""
     clear_telemetry(url)
     procs = WorkerProcesses(url, broker_url, work, workers, f"ingest{workers}")
     try:
         procs.wait_subscribed()
         procs.signal(signal.SIGSTOP)
         publish_range(broker_url, 1, n, 0, "bench-pub-b")
+        ps = [psutil.Process(p.pid) for p in procs.procs]
+        cpu = sum(cpu_seconds(p) for p in ps)
         start = time.monotonic()
         procs.signal(signal.SIGCONT)
         while procs.stored() < n and time.monotonic() - start < 600:
             time.sleep(0.02)
         seconds = time.monotonic() - start
+        cpu = sum(cpu_seconds(p) for p in ps) - cpu
         assert procs.stored() == n
     finally:
         procs.stop()
-    return n / seconds
+    return n / seconds, cpu / n * 1e6
 
 
 def throughput(url: str, broker_url: str, work: Path, n: int, rounds: int
                ) -> dict[str, Any]:
     """Alternate bare and ingest drains; medians damp other load on the machine."""
-    bare: list[float] = []
-    one: list[float] = []
-    two: list[float] = []
+    bare: list[tuple[float, float]] = []
+    one: list[tuple[float, float]] = []
+    two: list[tuple[float, float]] = []
     for _ in range(rounds):
         bare.append(drain_bare(broker_url, n))
         one.append(drain_ingest(url, broker_url, work, n, 1))
         two.append(drain_ingest(url, broker_url, work, n, 2))
-    b, i1, i2 = statistics.median(bare), statistics.median(one), statistics.median(two)
+
+    def median(runs: list[tuple[float, float]], i: int) -> float:
+        return statistics.median(r[i] for r in runs)
+
+    b, i1, i2 = median(bare, 0), median(one, 0), median(two, 0)
+    # CPU per message tells where the time goes, independent of other load.
     return {"messages": n, "rounds": rounds, "bare_msg_s": b,
             "ingest_msg_s": i1, "ratio": i1 / b,
             "ingest_2_workers_msg_s": i2, "ratio_2_workers": i2 / b,
-            "bare_runs": [round(x) for x in bare], "ingest_runs": [round(x) for x in one],
-            "ingest_2_workers_runs": [round(x) for x in two]}
+            "bare_cpu_us_per_msg": median(bare, 1), "ingest_cpu_us_per_msg": median(one, 1),
+            "ingest_2_workers_cpu_us_per_msg": median(two, 1),
+            "bare_runs": [round(x[0]) for x in bare], "ingest_runs": [round(x[0]) for x in one],
+            "ingest_2_workers_runs": [round(x[0]) for x in two]}
 
 
 def latency(url: str, broker_url: str, work: Path, seconds: float, rate: float = 2000.0
@@ -466,6 +487,10 @@ def main(argv: list[str] | None = None) -> int:
             "ratio": round(t["ratio"], 3), "ratio_target": targets[backend],
             "throughput_2_workers_msg_s": round(t["ingest_2_workers_msg_s"]),
             "ratio_2_workers": round(t["ratio_2_workers"], 3),
+            "cpu_us_per_msg": {"bare": round(t["bare_cpu_us_per_msg"], 1),
+                               "ingest": round(t["ingest_cpu_us_per_msg"], 1),
+                               "ingest_2_workers": round(t["ingest_2_workers_cpu_us_per_msg"],
+                                                         1)},
             "p99_latency_s_at_2000": round(lat["p99_s"], 3),
             "bare_p99_latency_s": round(lat["bare_p99_s"], 3),
             "burst_peak_rss_mb": round(b["peak_rss_mb"], 1),

@@ -276,17 +276,18 @@ def test_bulk_state_writes_keep_every_field_and_alert_only_what_changed(
     assets = register(db, "gw-a", ("d1", "d2"))
     apply(telemetry(gw="gw-a", dev="d1", seq=1, temp_c=20.0, battery_pct=90, self_test="pass",
                     pad_expiry="2028-01-01"),
-          telemetry(gw="gw-a", dev="d2", seq=1, temp_c=20.0, battery_pct=90, self_test="pass"))
+          telemetry(gw="gw-a", dev="d2", seq=2, temp_c=20.0, battery_pct=90, self_test="pass"))
     later = NOW + timedelta(minutes=5)
-    out = apply(telemetry(gw="gw-a", dev="d1", seq=2, temp_c=21.0, ts=later),
-                telemetry(gw="gw-a", dev="d2", seq=2, temp_c=80.0, ts=later),
-                telemetry(gw="gw-a", dev="d1", seq=3, temp_c=22.5, ts=later), now=later)
+    # msg_id is per gateway, so the devices of one gateway share its seq counter.
+    out = apply(telemetry(gw="gw-a", dev="d1", seq=3, temp_c=21.0, ts=later),
+                telemetry(gw="gw-a", dev="d2", seq=4, temp_c=80.0, ts=later),
+                telemetry(gw="gw-a", dev="d1", seq=5, temp_c=22.5, ts=later), now=later)
     assert out.stored == 3
     d1, d2 = device_state(db, "gw-a", "d1"), device_state(db, "gw-a", "d2")
     assert (d1.temp_c, d1.battery_pct, d1.self_test, str(d1.pad_expiry)) == (
         22.5, 90, "pass", "2028-01-01")
-    assert (d1.last_seq, d1.updated_at) == (3, later)
-    assert d1.field_marks is not None and d1.field_marks["temp_c"][:2] == [1, 3]
+    assert (d1.last_seq, d1.updated_at) == (5, later)
+    assert d1.field_marks is not None and d1.field_marks["temp_c"][:2] == [1, 5]
     assert d1.field_marks["battery_pct"][:2] == [1, 1]
     assert (d2.temp_c, d2.battery_pct) == (80.0, 90)
     alerts = db.scalars(select(Alert).where(Alert.status == "open")).all()
