@@ -19,8 +19,8 @@ import http.client
 import json
 import os
 import random
-import socket
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile

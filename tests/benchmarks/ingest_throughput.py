@@ -14,7 +14,7 @@ One Mosquitto (config/mosquitto.conf, set_tcp_nodelay true) per backend run. Per
    last row is committed; (c) the same with two worker processes sharing the
    subscription. Rounds alternate (a), (b), (c); medians count. value = (b) msg/s,
    baseline = (a) msg/s, ratio = value / baseline (bigger is better); (c) is reported
-   beside it.
+   beside it, and so is the CPU time per message of each side (psutil user + system).
    Targets: ≥ 0.5 on SQLite, ≥ 0.35 on PostgreSQL.
 2. latency: a publisher process offers 2,000 msg/s for D seconds with `ts` = publish
    time; p99 of (commit time − publish time) at the ingest worker ≤ 1 s. Baseline: the
