@@ -58,3 +58,45 @@ def test_no_broker_starts_mosquitto_with_state_in_data_dir(tmp_path: Path) -> No
         assert "--no-shared" not in specs[1].argv
     else:
         assert "--no-shared" in specs[1].argv
+
+
+def test_amqtt_fallback_broker_carries_qos1_messages(tmp_path: Path) -> None:
+    """Without Mosquitto, `make run` uses this in-process broker: it must really work."""
+    import subprocess
+    import sys
+
+    import paho.mqtt.client as mqtt
+
+    from tests.support.mosquitto import free_port, port_accepts
+    from tests.support.wait import wait_for
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "app.embedded_broker", "--host", "127.0.0.1",
+                             "--port", str(port)])
+    got: list[bytes] = []
+    sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="fallback-sub")
+    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="fallback-pub")
+    try:
+        wait_for(lambda: port_accepts("127.0.0.1", port), timeout=30,
+                 message="amqtt broker listening")
+        sub.on_message = lambda _c, _u, msg: got.append(msg.payload)
+        sub.on_connect = lambda c, *_: c.subscribe("aed/v1/gw/+/state", qos=1)
+        sub.connect("127.0.0.1", port)
+        sub.loop_start()
+        wait_for(lambda: sub.is_connected(), timeout=10, message="subscriber connected")
+        pub.connect("127.0.0.1", port)
+        pub.loop_start()
+
+        def delivered() -> bool:
+            if not got:
+                pub.publish("aed/v1/gw/gw-1/state", b'{"state":"online"}', qos=1)
+            return bool(got)
+
+        wait_for(delivered, timeout=15, interval=0.5, message="message through amqtt")
+        assert got[0] == b'{"state":"online"}'
+    finally:
+        for client in (sub, pub):
+            client.loop_stop()
+            client.disconnect()
+        proc.terminate()
+        proc.wait(10)
