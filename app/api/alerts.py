@@ -23,9 +23,10 @@ from app.api.common import (
 from app.api.problems import ApiProblem
 from app.auth.permissions import can_act_on_alert
 from app.extensions import db_session
-from app.models import Alert, Gateway, Site, utcnow
+from app.models import Alert, utcnow
 from app.models.alert import ALERT_STATUSES, SEVERITIES
 from app.services import alerts as alert_service
+from app.services.alerts import site_of_alert
 from app.services.use_incidents import INCIDENT_KINDS
 
 
@@ -79,23 +80,13 @@ def get_alert(alert_id: int) -> ResponseReturnValue:
     return jsonify(alert_body(_alert_or_404(alert_id)))
 
 
-def _site_of(alert: Alert) -> Site | None:
-    dbs = db_session()
-    if alert.site_id is not None:
-        return dbs.get(Site, alert.site_id)
-    if alert.gateway_id is not None:
-        gw = dbs.get(Gateway, alert.gateway_id)
-        return gw.site if gw else None
-    return None
-
-
 @bp.post("/alerts/<int:alert_id>/<action>")
 def alert_action(alert_id: int, action: str) -> ResponseReturnValue:
     if action not in {"acknowledge", "resolve", "comments"}:
         raise not_found("alert action")
     user = require_writer()
     alert = _alert_or_404(alert_id)
-    if not can_act_on_alert(user, alert, _site_of(alert)):
+    if not can_act_on_alert(user, alert, site_of_alert(db_session(), alert)):
         raise forbidden("This alert belongs to another team's site.")
     dbs = db_session()
     body = json_body() if action != "acknowledge" else {}

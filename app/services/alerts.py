@@ -203,3 +203,13 @@ def assign(alert: Alert, team_id: int | None = None, user_id: int | None = None)
     alert.assigned_team_id = team_id
     alert.assigned_user_id = user_id
     return alert
+
+
+def site_of_alert(session: Session, alert: Alert) -> Site | None:
+    """The site an alert belongs to (directly, or through its gateway): decides who may act."""
+    if alert.site_id is not None:
+        return session.get(Site, alert.site_id)
+    if alert.gateway_id is not None:
+        gateway = session.get(Gateway, alert.gateway_id)
+        return gateway.site if gateway else None
+    return None

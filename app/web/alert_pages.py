@@ -10,22 +10,12 @@ from sqlalchemy import select
 
 from app.auth.permissions import can_act_on_alert, ensure
 from app.extensions import db_session
-from app.models import Alert, Asset, Gateway, Site, User
+from app.models import Alert, Asset, User
 from app.services import alerts as alert_service
-from app.services.alerts import ACTIVE
+from app.services.alerts import ACTIVE, site_of_alert
 from app.services.use_incidents import INCIDENT_KINDS
 from app.web import bp
 from app.web.common import get_or_404, now
-
-
-def alert_site(alert: Alert) -> Site | None:
-    dbs = db_session()
-    if alert.site_id is not None:
-        return dbs.get(Site, alert.site_id)
-    if alert.gateway_id is not None:
-        gateway = dbs.get(Gateway, alert.gateway_id)
-        return gateway.site if gateway else None
-    return None
 
 
 @bp.get("/alerts")
@@ -46,8 +36,8 @@ def alert_detail(alert_id: int) -> ResponseReturnValue:
     asset = dbs.get(Asset, alert.asset_id) if alert.asset_id else None
     users = {u.id: u for u in dbs.scalars(select(User))}
     return render_template(
-        "alert.html", alert=alert, asset=asset, site=alert_site(alert), users=users,
-        can_act=can_act_on_alert(current_user, alert, alert_site(alert)),
+        "alert.html", alert=alert, asset=asset, site=site_of_alert(db_session(), alert), users=users,
+        can_act=can_act_on_alert(current_user, alert, site_of_alert(db_session(), alert)),
         is_incident=alert.kind in INCIDENT_KINDS,
     )
 
@@ -56,7 +46,7 @@ def alert_detail(alert_id: int) -> ResponseReturnValue:
 @login_required
 def alert_action(alert_id: int, action: str) -> ResponseReturnValue:
     alert = get_or_404(Alert, alert_id)
-    ensure(can_act_on_alert(current_user, alert, alert_site(alert)))
+    ensure(can_act_on_alert(current_user, alert, site_of_alert(db_session(), alert)))
     dbs = db_session()
     try:
         if action == "acknowledge":
