@@ -41,6 +41,13 @@ class ReadinessPolicy:
     liveness_intervals: int = 3
     default_report_interval_s: int = 300
 
+    # The two sensor thresholds, defined once for readiness, alert rules and ingest.
+    def temp_out_of_range(self, temp_c: float | None) -> bool:
+        return temp_c is not None and not (self.temp_min_c <= temp_c <= self.temp_max_c)
+
+    def battery_low(self, battery_pct: int | None) -> bool:
+        return battery_pct is not None and battery_pct < self.battery_low_pct
+
 
 @dataclass(frozen=True)
 class Settings:

@@ -31,13 +31,13 @@ def sensor_alert_specs(
     specs: list[AlertSpec] = []
     if state.self_test == "fail":
         specs.append(AlertSpec("self_test_failed", f"{asset.name}: 自检失败 · self-test failed"))
-    if state.temp_c is not None and not (policy.temp_min_c <= state.temp_c <= policy.temp_max_c):
+    if policy.temp_out_of_range(state.temp_c):
         specs.append(AlertSpec(
             "temperature_out_of_range",
             f"{asset.name}: 温度 {state.temp_c:.1f}°C 超出范围 · temperature out of range",
             detail={"temp_c": state.temp_c},
         ))
-    if state.battery_pct is not None and state.battery_pct < policy.battery_low_pct:
+    if policy.battery_low(state.battery_pct):
         specs.append(AlertSpec(
             "battery_low", f"{asset.name}: 电量低 {state.battery_pct}% · battery low",
             detail={"battery_pct": state.battery_pct},

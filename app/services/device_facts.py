@@ -946,9 +946,8 @@ def _conditions(state: Any | None, policy: ReadinessPolicy) -> _Conditions:
     an alert or a status (not the exact temperature or charge)."""
     if state is None:
         return None
-    temp_ok = state.temp_c is None or policy.temp_min_c <= state.temp_c <= policy.temp_max_c
-    return (state.self_test, state.door, state.aed_present, temp_ok,
-            state.battery_pct is not None and state.battery_pct < policy.battery_low_pct,
+    return (state.self_test, state.door, state.aed_present,
+            policy.temp_out_of_range(state.temp_c), policy.battery_low(state.battery_pct),
             state.battery_pct is None, state.temp_c is None, state.pad_expiry,
             state.battery_expiry)
 

@@ -122,13 +122,11 @@ def compute_readiness(facts: ReadinessFacts, now: datetime, policy: ReadinessPol
             sensor.append("self_test_failed")
         if facts.aed_present is False:
             sensor.append("aed_missing")
-        if facts.temp_c is not None and not (
-            policy.temp_min_c <= facts.temp_c <= policy.temp_max_c
-        ):
+        if policy.temp_out_of_range(facts.temp_c):
             sensor.append("temperature_out_of_range")
         if sensor:
             return Readiness(NOT_READY, tuple(sensor))
-        if facts.battery_pct is not None and facts.battery_pct < policy.battery_low_pct:
+        if policy.battery_low(facts.battery_pct):
             soft.append("battery_low")
 
     if soft:
