@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -188,6 +188,29 @@ def _check_database_url(url: str) -> None:
         )
     if scheme.startswith("postgresql") and "://" not in url:
         raise ConfigError("DATABASE_URL", "malformed PostgreSQL URL")
+
+
+@dataclass(frozen=True)
+class MqttUrl:
+    """Where and as whom to connect, from an mqtt:// or mqtts:// URL."""
+
+    host: str
+    port: int
+    tls: bool
+    username: str | None
+    password: str | None
+
+    @classmethod
+    def parse(cls, url: str) -> MqttUrl:
+        parsed = urlparse(url)
+        tls = parsed.scheme == "mqtts"
+        return cls(
+            host=parsed.hostname or "127.0.0.1",
+            port=parsed.port or (8883 if tls else 1883),
+            tls=tls,
+            username=unquote(parsed.username) if parsed.username else None,
+            password=unquote(parsed.password) if parsed.password else None,
+        )
 
 
 def _check_mqtt_url(url: str) -> None:

@@ -20,13 +20,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlparse
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from app.config import MqttUrl
 from app.ingest.inbox import Inbox
 from app.ingest.stats import IngestStats
 from app.ingest.writer import Inbound
@@ -74,15 +74,10 @@ class ConsumerSettings:
 
     @classmethod
     def from_url(cls, url: str, client_id: str, **kwargs: Any) -> ConsumerSettings:
-        parsed = urlparse(url)
-        tls = parsed.scheme == "mqtts"
+        endpoint = MqttUrl.parse(url)
         return cls(
-            host=parsed.hostname or "127.0.0.1",
-            port=parsed.port or (8883 if tls else 1883),
-            client_id=client_id,
-            username=unquote(parsed.username) if parsed.username else None,
-            password=unquote(parsed.password) if parsed.password else None,
-            tls=tls,
+            host=endpoint.host, port=endpoint.port, client_id=client_id,
+            username=endpoint.username, password=endpoint.password, tls=endpoint.tls,
             **kwargs,
         )
 

@@ -16,10 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlparse
+from urllib.parse import quote, urlparse
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+
+from app.config import MqttUrl
 
 CONTROL_TOPIC = "$CONTROL/dynamic-security/v1"
 RESPONSE_TOPIC = f"{CONTROL_TOPIC}/response"
@@ -44,17 +46,12 @@ class BrokerAdminSettings:
 
     @classmethod
     def from_url(cls, url: str, ca_file: str | None = None) -> BrokerAdminSettings:
-        parsed = urlparse(url)
-        if parsed.scheme not in {"mqtt", "mqtts"} or not parsed.username:
+        endpoint = MqttUrl.parse(url)
+        if urlparse(url).scheme not in {"mqtt", "mqtts"} or not endpoint.username:
             raise BrokerAdminError("MQTT_ADMIN_URL must look like mqtt://USER:PASSWORD@HOST:PORT")
-        tls = parsed.scheme == "mqtts"
         return cls(
-            host=parsed.hostname or "127.0.0.1",
-            port=parsed.port or (8883 if tls else 1883),
-            username=unquote(parsed.username),
-            password=unquote(parsed.password or ""),
-            tls=tls,
-            ca_file=ca_file,
+            host=endpoint.host, port=endpoint.port, username=endpoint.username,
+            password=endpoint.password or "", tls=endpoint.tls, ca_file=ca_file,
         )
 
 

@@ -16,13 +16,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 import paho.mqtt.client as mqtt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.config import ReadinessPolicy
+from app.config import MqttUrl, ReadinessPolicy
 from app.db import Database
 from app.models import Asset, Device, Gateway, PendingConfigPush
 from device_agent.protocol import (
@@ -96,12 +95,9 @@ class ConfigPublisher:
     """Connects, publishes one retained QoS 1 message, waits for PUBACK, disconnects."""
 
     def __init__(self, mqtt_url: str, topic_root: str, timeout_s: float = 5.0) -> None:
-        parsed = urlparse(mqtt_url)
-        self.host = parsed.hostname or "127.0.0.1"
-        self.tls = parsed.scheme == "mqtts"
-        self.port = parsed.port or (8883 if self.tls else 1883)
-        self.username = unquote(parsed.username) if parsed.username else None
-        self.password = unquote(parsed.password) if parsed.password else None
+        endpoint = MqttUrl.parse(mqtt_url)
+        self.host, self.port, self.tls = endpoint.host, endpoint.port, endpoint.tls
+        self.username, self.password = endpoint.username, endpoint.password
         self.topic_root = topic_root
         self.timeout_s = timeout_s
 

@@ -62,3 +62,13 @@ def test_bad_setting_on_command_line_is_one_line_and_nonzero(tmp_path: Path) -> 
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("configuration error: DATABASE_URL: unsupported database")
+
+
+def test_mqtt_url_gives_endpoint_and_decoded_credentials() -> None:
+    from app.config import MqttUrl
+
+    secure = MqttUrl.parse("mqtts://gw%2D1:p%40ss%2Fw@broker.local")
+    assert (secure.host, secure.port, secure.tls) == ("broker.local", 8883, True)
+    assert (secure.username, secure.password) == ("gw-1", "p@ss/w")
+    plain = MqttUrl.parse("mqtt://127.0.0.1:18830")
+    assert (plain.port, plain.tls, plain.username, plain.password) == (18830, False, None, None)
