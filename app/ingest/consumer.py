@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -36,7 +36,11 @@ from device_agent.protocol import MAX_PAYLOAD_BYTES, server_subscriptions
 log = logging.getLogger("aed.ingest.mqtt")
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 SHARE_GROUP = "ingest"
+# What a received message becomes in the inbox: (topic, payload head, original size,
+# mid, qos, connection generation) -> item.
+ItemFactory = Callable[[str, bytes, int, int, int, int], T]
 
 
 def never_raises(func: F) -> F:
@@ -89,17 +93,29 @@ class ConsumerSettings:
         return base
 
 
-class MqttConsumer:
+def inbound_item(topic: str, payload: bytes, size: int, mid: int, qos: int,
+                 generation: int) -> Inbound:
+    return Inbound(RawMessage(topic, payload, datetime.now(UTC), size), mid, qos, generation)
+
+
+class MqttConsumer(Generic[T]):
     def __init__(
         self,
         settings: ConsumerSettings,
-        inbox: Inbox[Inbound],
+        inbox: Inbox[T],
         stats: IngestStats,
+        make_item: ItemFactory[T] = inbound_item,  # type: ignore[assignment]
+        on_state: Callable[[], None] | None = None,
+        generation_base: int = 0,
     ) -> None:
         self.settings = settings
         self.inbox = inbox
         self.stats = stats
-        self._generation = 0
+        self._make_item = make_item
+        # Told of every change of connected/subscribed (the receiver process relays it).
+        self._on_state = on_state or (lambda: None)
+        self._generation = generation_base
+        self._generation_base = generation_base
         self._accepting = True
         self._closing = threading.Event()
         self.connected = threading.Event()
@@ -170,20 +186,25 @@ class MqttConsumer:
             self.client.loop_stop()
 
     def ack(self, items: Sequence[Inbound]) -> int:
-        """Send PUBACKs for committed messages delivered on the current connection.
+        """Send PUBACKs for committed messages delivered on the current connection."""
+        return self.ack_ids([(i.generation, i.mid, i.qos) for i in items])
+
+    def ack_ids(self, ids: Sequence[tuple[int, int, int]]) -> int:
+        """PUBACK each (generation, mid, qos) delivered on the current connection.
 
         A message from an earlier connection is not acked: its packet id may already
         name another message now, and the broker redelivers it anyway (stored once).
         """
         current = self._generation
         sent = skipped = 0
-        for item in items:
-            if item.qos == 0:
+        ack = self.client.ack
+        for generation, mid, qos in ids:
+            if qos == 0:
                 continue
-            if item.generation != current:
+            if generation != current:
                 skipped += 1
                 continue
-            self.client.ack(item.mid, item.qos)
+            ack(mid, qos)
             sent += 1
         if skipped:
             self.stats.incr("ack_skipped", skipped)
@@ -199,7 +220,7 @@ class MqttConsumer:
             log.error("broker refused the connection: %s", reason)
             return
         self._generation += 1
-        if self._generation > 1:
+        if self._generation > self._generation_base + 1:
             self.stats.incr("reconnects")
         present = getattr(flags, "session_present", None)
         log.info("connected to %s:%d as %r (session present: %s); subscribing %s",
@@ -207,6 +228,7 @@ class MqttConsumer:
                  ", ".join(self.settings.filters()))
         client.subscribe([(f, 1) for f in self.settings.filters()])
         self.connected.set()
+        self._on_state()
 
     @never_raises
     def _on_subscribe(
@@ -218,6 +240,7 @@ class MqttConsumer:
         else:
             self.stats.connected = True
             self.subscribed.set()
+            self._on_state()
 
     @never_raises
     def _on_unsubscribe(
@@ -233,6 +256,7 @@ class MqttConsumer:
         self.subscribed.clear()
         self._gone.set()
         self.stats.connected = False
+        self._on_state()
         if not self._closing.is_set():
             log.warning("disconnected from broker (%s); reconnecting", reason)
 
@@ -249,10 +273,7 @@ class MqttConsumer:
             topic = msg.topic
         except UnicodeDecodeError:
             topic = msg._topic.decode("utf-8", "replace")  # a bad topic is dead-lettered
-        item = Inbound(
-            RawMessage(topic, bytes(payload), datetime.now(UTC), size),
-            msg.mid, msg.qos, self._generation,
-        )
+        item = self._make_item(topic, bytes(payload), size, msg.mid, msg.qos, self._generation)
         self.stats.counts["received"] += 1
         if not self.inbox.offer(item):
             # Backstop for brokers without an in-flight limit: stop reading the socket

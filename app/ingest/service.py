@@ -18,6 +18,7 @@ from app.config import Settings
 from app.db import Database
 from app.ingest.consumer import ConsumerSettings, MqttConsumer
 from app.ingest.inbox import Inbox
+from app.ingest.receiver_link import ReceiverLink
 from app.ingest.stats import IngestStats
 from app.ingest.writer import BatchWriter, Inbound
 from app.models import IngestWorker, utcnow
@@ -30,7 +31,7 @@ log = logging.getLogger("aed.ingest")
 class IngestOptions:
     client_id: str = "aed-ingest-1"
     shared: bool = True
-    batch_size: int = 500
+    batch_size: int = 1000
     batch_ms: float = 50.0
     # Upper bound of the in-memory queue; normally the broker's in-flight window
     # (1000 in config/mosquitto.conf) keeps it far below this.
@@ -42,6 +43,9 @@ class IngestOptions:
     receive_maximum: int = 2000
     max_clock_skew_s: float = 300.0
     drain_timeout_s: float = 10.0
+    # "process": the MQTT client runs in a child process, so receiving and writing each
+    # get a core; "thread": both in this process (one GIL; fewer processes to watch).
+    receiver: str = "process"
 
 
 def _driver_autocommit(dbapi_conn: Any, _record: Any) -> None:
@@ -76,14 +80,19 @@ class IngestService:
         self.stats = IngestStats()
         self.db = writer_database(settings.database_url)
         self.inbox: Inbox[Inbound] = Inbox(options.max_queue)
-        self.consumer = MqttConsumer(
-            ConsumerSettings.from_url(
-                mqtt_url or settings.mqtt_url, options.client_id,
-                topic_root=settings.mqtt_topic_root, shared=options.shared,
-                protocol=options.protocol, receive_maximum=options.receive_maximum,
-            ),
-            self.inbox, self.stats,
+        consumer_settings = ConsumerSettings.from_url(
+            mqtt_url or settings.mqtt_url, options.client_id,
+            topic_root=settings.mqtt_topic_root, shared=options.shared,
+            protocol=options.protocol, receive_maximum=options.receive_maximum,
         )
+        self.consumer: MqttConsumer[Inbound] | ReceiverLink
+        if options.receiver == "process":
+            self.consumer = ReceiverLink(consumer_settings, self.inbox, self.stats,
+                                         options.max_queue)
+        elif options.receiver == "thread":
+            self.consumer = MqttConsumer(consumer_settings, self.inbox, self.stats)
+        else:
+            raise ValueError(f"receiver must be 'process' or 'thread', not {options.receiver!r}")
         self.writer = BatchWriter(
             self.db, self.inbox, self.consumer, self.stats,
             FactsConfig(
@@ -101,9 +110,9 @@ class IngestService:
         self._stopped = threading.Event()
 
     def start(self) -> None:
-        log.info("ingest %s starting: batch %d / %.0f ms, %s subscription",
+        log.info("ingest %s starting: batch %d / %.0f ms, %s subscription, receiver in a %s",
                  self.options.client_id, self.options.batch_size, self.options.batch_ms,
-                 "shared" if self.options.shared else "plain")
+                 "shared" if self.options.shared else "plain", self.options.receiver)
         self.writer.start()
         self.consumer.start()
 

@@ -34,6 +34,7 @@ The last line is one JSON object (the SQLite throughput ratio, with every figure
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -236,6 +237,23 @@ def cpu_seconds(proc: psutil.Process) -> float:
     return float(times.user + times.system)
 
 
+def family(pid: int) -> list[psutil.Process]:
+    """An ingest process and its MQTT receiver process: counted, frozen and woken
+    together."""
+    top = psutil.Process(pid)
+    return [top, *top.children(recursive=True)]
+
+
+def signal_family(pid: int, sig: int) -> None:
+    for proc in family(pid):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.send_signal(sig)
+
+
+def family_rss(procs: list[psutil.Process]) -> int:
+    return sum(p.memory_info().rss for p in procs)
+
+
 def drain_bare(broker_url: str, n: int) -> tuple[float, float]:
     """msg/s, and CPU µs per message of this process while it drained."""
     open_session(broker_url, "bench-bare", [f"{ROOT}/gw/+/dev/+/telemetry"])
@@ -277,7 +295,7 @@ class WorkerProcesses:
 
     def signal(self, sig: int) -> None:
         for p in self.procs:
-            p.send_signal(sig)
+            signal_family(p.pid, sig)
 
     def stored(self) -> int:
         with self.db.session() as session:
@@ -295,43 +313,47 @@ class WorkerProcesses:
 
 
 def drain_ingest(url: str, broker_url: str, work: Path, n: int, workers: int
-                 ) -> tuple[float, float]:
+                 ) -> tuple[float, float, float]:
     """Workers are started and subscribed, then frozen (SIGSTOP) while the backlog is
     published, then woken: the clock runs from waking to the last row committed, so
     process start-up is not counted (nor for the bare subscriber). Returns msg/s and
-    the workers' CPU µs per message (all workers together)."""
+    the workers' CPU µs per message (all their processes together), and the part of it
+    spent in the MQTT receiver processes."""
     clear_telemetry(url)
     procs = WorkerProcesses(url, broker_url, work, workers, f"ingest{workers}")
     try:
         procs.wait_subscribed()
         procs.signal(signal.SIGSTOP)
         publish_range(broker_url, 1, n, 0, "bench-pub-b")
-        ps = [psutil.Process(p.pid) for p in procs.procs]
-        cpu = sum(cpu_seconds(p) for p in ps)
+        ps = [member for p in procs.procs for member in family(p.pid)]
+        writers = {p.pid for p in procs.procs}
+        before = [cpu_seconds(p) for p in ps]
         start = time.monotonic()
         procs.signal(signal.SIGCONT)
         while procs.stored() < n and time.monotonic() - start < 600:
             time.sleep(0.02)
         seconds = time.monotonic() - start
-        cpu = sum(cpu_seconds(p) for p in ps) - cpu
+        used = [cpu_seconds(p) - b for p, b in zip(ps, before, strict=True)]
         assert procs.stored() == n
     finally:
         procs.stop()
-    return n / seconds, cpu / n * 1e6
+    receivers = sum(u for p, u in zip(ps, used, strict=True) if p.pid not in writers)
+    return n / seconds, sum(used) / n * 1e6, receivers / n * 1e6
 
 
 def throughput(url: str, broker_url: str, work: Path, n: int, rounds: int
                ) -> dict[str, Any]:
     """Alternate bare and ingest drains; medians damp other load on the machine."""
     bare: list[tuple[float, float]] = []
-    one: list[tuple[float, float]] = []
-    two: list[tuple[float, float]] = []
+    one: list[tuple[float, float, float]] = []
+    two: list[tuple[float, float, float]] = []
     for _ in range(rounds):
         bare.append(drain_bare(broker_url, n))
         one.append(drain_ingest(url, broker_url, work, n, 1))
         two.append(drain_ingest(url, broker_url, work, n, 2))
 
-    def median(runs: list[tuple[float, float]], i: int) -> float:
+    def median(runs: list[tuple[float, float]] | list[tuple[float, float, float]], i: int
+               ) -> float:
         return statistics.median(r[i] for r in runs)
 
     b, i1, i2 = median(bare, 0), median(one, 0), median(two, 0)
@@ -341,6 +363,7 @@ def throughput(url: str, broker_url: str, work: Path, n: int, rounds: int
             "ingest_2_workers_msg_s": i2, "ratio_2_workers": i2 / b,
             "bare_cpu_us_per_msg": median(bare, 1), "ingest_cpu_us_per_msg": median(one, 1),
             "ingest_2_workers_cpu_us_per_msg": median(two, 1),
+            "ingest_receiver_cpu_us_per_msg": median(one, 2),
             "bare_runs": [round(x[0]) for x in bare], "ingest_runs": [round(x[0]) for x in one],
             "ingest_2_workers_runs": [round(x[0]) for x in two]}
 
@@ -399,28 +422,28 @@ def burst(url: str, broker_url: str, work: Path, seconds: float) -> dict[str, fl
         deadline = time.monotonic() + 60
         while stored() < 0 and time.monotonic() < deadline:
             time.sleep(0.1)
-        ps = psutil.Process(proc.pid)
-        idle = ps.memory_info().rss
+        ps = family(proc.pid)
+        idle = family_rss(ps)
         total = int(20_000 * seconds)
         per = total // 2
-        proc.send_signal(signal.SIGSTOP)
+        signal_family(proc.pid, signal.SIGSTOP)
         start = time.monotonic()
         pubs = [publisher_process(broker_url, 1 + i * per, per, 10_000, f"bench-pub-burst-{i}")
                 for i in range(2)]
         for p in pubs:
             p.wait(600)
         published_s = time.monotonic() - start
-        proc.send_signal(signal.SIGCONT)
+        signal_family(proc.pid, signal.SIGCONT)
         expected = per * 2
         peak = idle
         woke = time.monotonic()
         while stored() < expected and time.monotonic() - woke < 600:
-            peak = max(peak, ps.memory_info().rss)
+            peak = max(peak, family_rss(ps))
             time.sleep(0.05)
         drained_s = time.monotonic() - woke
-        peak = max(peak, ps.memory_info().rss)
+        peak = max(peak, family_rss(ps))
     finally:
-        proc.send_signal(signal.SIGCONT)
+        signal_family(proc.pid, signal.SIGCONT)
         proc.terminate()
         proc.wait(60)
         db.dispose()
@@ -489,6 +512,8 @@ def main(argv: list[str] | None = None) -> int:
             "ratio_2_workers": round(t["ratio_2_workers"], 3),
             "cpu_us_per_msg": {"bare": round(t["bare_cpu_us_per_msg"], 1),
                                "ingest": round(t["ingest_cpu_us_per_msg"], 1),
+                               "ingest_of_which_receiver":
+                                   round(t["ingest_receiver_cpu_us_per_msg"], 1),
                                "ingest_2_workers": round(t["ingest_2_workers_cpu_us_per_msg"],
                                                          1)},
             "p99_latency_s_at_2000": round(lat["p99_s"], 3),
