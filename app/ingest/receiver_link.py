@@ -143,6 +143,8 @@ class ReceiverLink:
             with self._lock:
                 self._proc, self._channel = proc, channel
             log.info("MQTT receiver process %d started", proc.pid)
+            if self._closing.is_set():  # stop() came while it was starting
+                self._send(("stop", 5.0))
             clean = self._relay(channel)
             with self._lock:
                 self._channel = None

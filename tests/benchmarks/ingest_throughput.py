@@ -9,19 +9,20 @@ One Mosquitto (config/mosquitto.conf, set_tcp_nodelay true) per backend run. Per
 
 1. throughput: N telemetry messages (50 registered gateways) wait at the broker; then
    (a) a bare paho subscriber (persistent session, manual ack per message, nothing else)
-   drains them; (b) one `flask --app app ingest` process, subscribed and then frozen
-   (SIGSTOP) while the same stream is published again, is woken and drains it until the
-   last row is committed; (c) the same with two worker processes sharing the
-   subscription. Rounds alternate (a), (b), (c); medians count. value = (b) msg/s,
+   drains them; (b) one `flask --app app ingest` worker (with its MQTT receiver
+   process), subscribed and then frozen (SIGSTOP) while the same stream is published
+   again, is woken and drains it until the last row is committed; (c) the same with
+   two workers sharing the subscription. Rounds alternate (a), (b), (c); medians count. value = (b) msg/s,
    baseline = (a) msg/s, ratio = value / baseline (bigger is better); (c) is reported
    beside it, and so is the CPU time per message of each side (psutil user + system).
    Targets: ≥ 0.5 on SQLite, ≥ 0.35 on PostgreSQL.
 2. latency: a publisher process offers 2,000 msg/s for D seconds with `ts` = publish
    time; p99 of (commit time − publish time) at the ingest worker ≤ 1 s. Baseline: the
    same p99 from publish to receipt at a bare subscriber in the same run.
-3. burst: `flask --app app ingest` as a real process is frozen (SIGSTOP) while two
+3. burst: `flask --app app ingest` (both its processes) is frozen (SIGSTOP) while two
    publisher processes offer 10 × 2,000 msg/s for a few seconds, then woken to the whole
-   backlog; its peak RSS while draining must stay ≤ 300 MB (baseline: its idle RSS).
+   backlog; the peak RSS of both processes together while draining must stay ≤ 300 MB
+   (baseline: their idle RSS).
 
 The broker runs with `autosave_on_changes false` here: the project's per-change autosave
 rewrites the persistence file for every queued QoS 1 message (~200 msg/s, see the agent
