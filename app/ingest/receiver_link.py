@@ -159,6 +159,7 @@ class ReceiverLink:
             if self._closing.is_set():
                 return
             self.restarts += 1
+            self.stats.incr("receiver_restarts")
             log.error("MQTT receiver process %d exited (status %s); starting another; its "
                       "unacknowledged messages come back from the broker", proc.pid, code)
             self._closing.wait(min(10.0, 0.5 * self.restarts))

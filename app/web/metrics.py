@@ -43,6 +43,7 @@ COUNTERS = {
     "store_failures": "Messages that failed alone and were dead-lettered as store_failed",
     "reconnects": "Reconnections to the broker",
     "backpressure_waits": "Times the network thread waited for room in the queue",
+    "receiver_restarts": "MQTT receiver processes that died and were replaced",
 }
 HISTOGRAMS = {
     "batch_size": "Messages per committed batch",

@@ -54,6 +54,7 @@ def test_a_killed_receiver_is_replaced_and_nothing_is_lost(
     wait_for(lambda: len(stored(db)) == 80, 15, message=lambda: f"{len(stored(db))}/80")
     assert sorted(stored(db)) == sorted(f"1-{n}" for n in range(1, 81))
     assert service.writer.alive
+    assert service.stats.counts["receiver_restarts"] == 1
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(Telemetry)) == 80
 
