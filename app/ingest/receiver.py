@@ -7,8 +7,8 @@ run side by side. The contract does not change: this process only receives and r
 and it sends a PUBACK only when the ingest process says the message is committed.
 
 Frames to the ingest process: ("msgs", [(topic, payload, received_ts, size, mid, qos,
-generation), ...]), ("state", connected, subscribed, generation, counters), ("stopped",
-counters). Frames from it: the ReceiverConfig first, then ("ack", [(generation, mid,
+generation), ...]), ("state", connected, subscribed, counters) (sent only by paho's
+thread, so states arrive in the order they happened), ("counts", counters) and ("stopped", counters). Frames from it: the ReceiverConfig first, then ("ack", [(generation, mid,
 qos), ...]), ("intake_off",) and ("stop", timeout_s).
 """
 
@@ -32,9 +32,11 @@ from app.ingest.stats import IngestStats
 
 log = logging.getLogger("aed.ingest.receiver")
 
-# Relayed as deltas; `received` is counted by the ingest process itself.
-RELAYED_COUNTERS = ("reconnects", "ack_skipped", "backpressure_waits")
+# Relayed as deltas; `received` is counted by the ingest process itself. Acks are
+# counted here because only this process knows which connection is current.
+RELAYED_COUNTERS = ("acked", "ack_skipped", "reconnects", "backpressure_waits")
 Item = tuple[str, bytes, float, int, int, int, int]
+COUNTS_EVERY_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -85,18 +87,23 @@ class Receiver:
     def _send_state(self) -> None:
         c = self.consumer
         self.channel.send(("state", c.connected.is_set(), c.subscribed.is_set(),
-                           c.generation, self._deltas()))
+                           self._deltas()))
+
+    def _send_counts(self) -> None:
+        deltas = self._deltas()
+        if deltas:
+            self.channel.send(("counts", deltas))
 
     def _forward(self) -> None:
-        next_counters = time.monotonic() + 1.0
+        next_counters = time.monotonic() + COUNTS_EVERY_S
         try:
             while not self._done.is_set():
                 batch = self.inbox.take(self.cfg.chunk, 0.2, self.cfg.flush_s)
                 if batch:
                     self.channel.send(("msgs", batch))
                 if time.monotonic() >= next_counters:
-                    next_counters = time.monotonic() + 1.0
-                    self._send_state()
+                    next_counters = time.monotonic() + COUNTS_EVERY_S
+                    self._send_counts()
         except OSError:
             _parent_gone()
 
@@ -110,7 +117,10 @@ class Receiver:
                 _parent_gone()
             kind = frame[0]
             if kind == "ack":
-                self.consumer.ack_ids(frame[1])
+                # Never send from this thread: it is what reads the acks. If it waited
+                # for the ingest process to read, and that waited for room its writer
+                # makes only after acking, both would wait forever.
+                self.stats.incr("acked", self.consumer.ack_ids(frame[1]))
             elif kind == "intake_off":
                 self.consumer.stop_intake()
             elif kind == "stop":

@@ -43,8 +43,6 @@ class ReceiverLink:
         self.max_queue = max_queue
         self.connected = threading.Event()
         self.subscribed = threading.Event()
-        self.restarts = 0
-        self._generation = 0
         self._closing = threading.Event()
         self._stopped = threading.Event()
         self._lock = threading.Lock()
@@ -54,10 +52,6 @@ class ReceiverLink:
         # long-lived thread starts every child and relays its frames.
         self._thread = threading.Thread(target=self._supervise, name="ingest-receiver-link",
                                         daemon=True)
-
-    @property
-    def generation(self) -> int:
-        return self._generation
 
     @property
     def pid(self) -> int | None:
@@ -87,15 +81,13 @@ class ReceiverLink:
         self.subscribed.clear()
 
     def ack(self, items: Sequence[Inbound]) -> int:
-        current = self._generation
-        ids = [(i.generation, i.mid, i.qos) for i in items if i.qos and i.generation == current]
-        skipped = sum(1 for i in items if i.qos) - len(ids)
-        if skipped:
-            # From an earlier connection: the broker redelivers them (stored once).
-            self.stats.incr("ack_skipped", skipped)
-        if ids and not self._send(("ack", ids)):
-            return 0
-        return len(ids)
+        """Ask the receiver to PUBACK committed messages. It alone knows which connection
+        is current, so it applies the generation rule (`MqttConsumer.ack_ids`) and
+        counts `acked` / `ack_skipped`, relayed to our stats; this returns 0."""
+        ids = [(i.generation, i.mid, i.qos) for i in items if i.qos]
+        if ids:
+            self._send(("ack", ids))
+        return 0
 
     def _send(self, frame: tuple[object, ...]) -> bool:
         with self._lock:
@@ -158,11 +150,10 @@ class ReceiverLink:
             code = proc.wait(10.0)
             if self._closing.is_set():
                 return
-            self.restarts += 1
             self.stats.incr("receiver_restarts")
             log.error("MQTT receiver process %d exited (status %s); starting another; its "
                       "unacknowledged messages come back from the broker", proc.pid, code)
-            self._closing.wait(min(10.0, 0.5 * self.restarts))
+            self._closing.wait(min(10.0, 0.5 * self.stats.counts["receiver_restarts"]))
 
     def _relay(self, channel: Channel) -> bool:
         """Frames from one receiver until it stops (True) or dies (False)."""
@@ -187,12 +178,14 @@ class ReceiverLink:
                         while not self._closing.is_set() and not inbox.put(item, 0.5):
                             continue
             elif kind == "state":
-                _, connected, subscribed, generation, deltas = frame
-                self._generation = generation
+                _, connected, subscribed, deltas = frame
                 (self.connected.set if connected else self.connected.clear)()
                 stats.connected = subscribed
                 (self.subscribed.set if subscribed else self.subscribed.clear)()
                 for name, n in deltas.items():
+                    stats.incr(name, n)
+            elif kind == "counts":
+                for name, n in frame[1].items():
                     stats.incr(name, n)
             elif kind == "stopped":
                 for name, n in frame[1].items():

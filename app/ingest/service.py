@@ -34,7 +34,7 @@ class IngestOptions:
     batch_size: int = 1000
     batch_ms: float = 50.0
     # Upper bound of the in-memory queue; normally the broker's in-flight window
-    # (1000 in config/mosquitto.conf) keeps it far below this.
+    # (2000 in config/mosquitto.conf) keeps it far below this.
     max_queue: int = 5000
     heartbeat_s: float = 5.0
     summary_s: float = 30.0

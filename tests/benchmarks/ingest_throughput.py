@@ -251,6 +251,17 @@ def signal_family(pid: int, sig: int) -> None:
             proc.send_signal(sig)
 
 
+def end_worker(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, and kill if it hangs: a worker left running would keep its client id."""
+    proc.terminate()
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+        raise
+
+
 def family_rss(procs: list[psutil.Process]) -> int:
     return sum(p.memory_info().rss for p in procs)
 
@@ -305,9 +316,7 @@ class WorkerProcesses:
     def stop(self) -> None:
         self.signal(signal.SIGCONT)
         for p in self.procs:
-            p.terminate()
-        for p in self.procs:
-            p.wait(60)
+            end_worker(p)
         self.db.dispose()
         for name in self.names:
             drop_session(self.broker_url, name)
@@ -445,8 +454,7 @@ def burst(url: str, broker_url: str, work: Path, seconds: float) -> dict[str, fl
         peak = max(peak, family_rss(ps))
     finally:
         signal_family(proc.pid, signal.SIGCONT)
-        proc.terminate()
-        proc.wait(60)
+        end_worker(proc)
         db.dispose()
     return {"burst_messages": expected, "offered_msg_s": expected / published_s,
             "drained_s": drained_s, "drain_msg_s": expected / drained_s,
