@@ -6,6 +6,7 @@ point can stop with one actionable line instead of a traceback.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -19,6 +20,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "settings.toml"
 #: Names in maps.tiles.PROVIDERS (kept here so settings load without importing folium).
 MAP_TILE_PROVIDERS = ("osm", "amap", "none")
+#: Keys that were ever shipped in this repository or its docs: never accepted.
+SHIPPED_SECRET_KEYS = frozenset({"dev-insecure-change-me", "change-me", "changeme", "secret"})
+SECRET_KEY_MIN_LENGTH = 24
+SECRET_KEY_HINT = (
+    "set SECRET_KEY to a random value of 32+ characters, e.g. "  # noqa: S105 - advice
+    "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))'); "
+    "`make run` makes its own"
+)
 
 
 class ConfigError(Exception):
@@ -55,6 +64,7 @@ class Settings:
     database_url: str
     mqtt_url: str
     mqtt_topic_root: str
+    #: Empty when none is configured: create_app decides whether that may start.
     secret_key: str
     default_locale: str
     timezone: str
@@ -63,6 +73,13 @@ class Settings:
     extra: Mapping[str, Any] = field(default_factory=dict)
     # Map tile provider (maps.tiles): osm, amap (GCJ-02) or none (plain background).
     map_tiles: str = "osm"
+    #: Largest request body in bytes (photos from phones); bigger gets 413 unread.
+    max_content_length: int = 32 * 1024 * 1024
+    #: Largest body an anonymous request may send (the login form, nothing else).
+    anonymous_max_content_length: int = 64 * 1024
+    session_cookie_secure: bool = False
+    #: Addresses or networks of reverse proxies whose X-Forwarded-For/-Proto we believe.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -140,9 +157,7 @@ def load_settings(
     _check_database_url(database_url)
     mqtt_url = str(pick("mqtt_url")).strip()
     _check_mqtt_url(mqtt_url)
-    secret_key = str(pick("secret_key"))
-    if len(secret_key) < 16:
-        raise ConfigError("SECRET_KEY", "must be at least 16 characters")
+    secret_key = _check_secret_key(str(pick("secret_key")).strip())
     timezone = str(pick("timezone"))
     try:
         ZoneInfo(timezone)
@@ -162,6 +177,10 @@ def load_settings(
     if map_tiles not in MAP_TILE_PROVIDERS:
         raise ConfigError("MAP_TILES", f"must be one of {', '.join(MAP_TILE_PROVIDERS)}, "
                           f"got {map_tiles!r}")
+    max_body = _positive_int("MAX_CONTENT_LENGTH", pick("max_content_length"))
+    anon_body = _positive_int("ANONYMOUS_MAX_CONTENT_LENGTH", pick("anonymous_max_content_length"))
+    cookie_secure = _coerce("session_cookie_secure", pick("session_cookie_secure"), bool)
+    proxies = _trusted_proxies(pick("trusted_proxies"))
     known = {f.name for f in fields(Settings)} | {f.name.upper() for f in fields(Settings)}
     extra = {k: v for k, v in overrides.items() if k not in known}
     return Settings(
@@ -176,7 +195,47 @@ def load_settings(
         readiness=_load_readiness(raw.get("readiness", {}), env),
         extra=extra,
         map_tiles=map_tiles,
+        max_content_length=max_body,
+        anonymous_max_content_length=min(anon_body, max_body),
+        session_cookie_secure=cookie_secure,
+        trusted_proxies=proxies,
     )
+
+
+def _check_secret_key(key: str) -> str:
+    """The key as given, or "" when none is set; a weak key is refused here."""
+    if not key:
+        return ""
+    if key.lower() in SHIPPED_SECRET_KEYS:
+        raise ConfigError("SECRET_KEY", f"is a published default; {SECRET_KEY_HINT}")
+    if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < 8:
+        raise ConfigError(
+            "SECRET_KEY", f"too short or too plain (needs {SECRET_KEY_MIN_LENGTH}+ characters, "
+            f"8+ different); {SECRET_KEY_HINT}")
+    return key
+
+
+def _positive_int(name: str, value: Any) -> int:
+    number = _coerce(name.lower(), value, int)
+    if number <= 0:
+        raise ConfigError(name, f"must be a positive number of bytes, got {value!r}")
+    return int(number)
+
+
+def _trusted_proxies(value: Any) -> tuple[str, ...]:
+    """A list (TOML) or a comma-separated string (environment) of IPs or CIDR networks."""
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    out: list[str] = []
+    for item in (str(i).strip() for i in items):
+        if not item:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ConfigError(
+                "TRUSTED_PROXIES", f"{item!r} is not an IP address or network (e.g. 10.0.0.5, "
+                "10.0.0.0/24)") from None
+    return tuple(out)
 
 
 def _check_database_url(url: str) -> None:

@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 
 from sqlalchemy import func, select
 
 from app import create_app, migrate
-from app.demo.yangpu import DEMO_PASSWORD, DEMO_USERS
+from app.config import load_settings
+from app.demo.yangpu import DEMO_USERS
+from app.embedded_broker import device_path, server_env
 from app.extensions import get_db, get_settings
 from app.models import Asset, utcnow
-from app.services.demo_seed import seed_demo
+from app.services.demo_seed import DemoRefused, seed_demo
 
 log = logging.getLogger("aed.run")
 
@@ -47,23 +51,65 @@ class Managed:
                 self.proc.kill()
 
 
-def prepare() -> None:
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name
+
+
+def ensure_secret_key(data_dir: Path) -> str:
+    """This install's session key: made once, kept in DATA_DIR readable by us alone."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / SECRET_KEY_FILE
+    try:
+        key = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        key = ""
+    if key:
+        path.chmod(0o600)
+        return key
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key + "\n")
+    log.info("made a session key for this install in %s", path)
+    return key
+
+
+def prepare() -> list[str]:
+    """Migrate and load the demo into an empty database; the demo logins made now."""
     app = create_app()
+    logins: list[str] = []
     with app.app_context():
         db = get_db()
         migrate.upgrade(db.engine)
         settings = get_settings()
         with db.session() as session:
             if not session.scalar(select(func.count()).select_from(Asset)):
-                result = seed_demo(session, utcnow(), settings.readiness, settings.tz)
-                log.info("demo loaded: %d sites, %d AEDs", result.sites, result.aeds)
+                try:
+                    result = seed_demo(session, utcnow(), settings.readiness, settings.tz)
+                except DemoRefused as exc:
+                    log.warning("demo not loaded: %s", exc)
+                else:
+                    log.info("demo loaded: %d sites, %d AEDs", result.sites, result.aeds)
+                    logins = result.login_lines()
         log.info("database: %s", db.engine.url.render_as_string(hide_password=True))
+    return logins
+
+
+def banner(port: str, logins: list[str]) -> str:
+    lines = [f"\n  AED tracker: http://127.0.0.1:{port}/   (API: /api/v1/assets, "
+             "health: /healthz)"]
+    if logins:
+        lines += ["  demo logins, made for this install and shown only now:", *logins]
+    else:
+        lines.append(
+            "  demo logins: " + ", ".join(f"{u} ({role})" for u, _n, role, _t in DEMO_USERS)
+            + "; their passwords were shown when the demo was loaded"
+            + " (new one: .venv/bin/flask --app app user passwd admin)")
+    lines.append("  Ctrl-C stops everything.\n")
+    return "\n".join(lines)
 
 
 def processes(port: str) -> list[Managed]:
     py = sys.executable
-    from app.config import load_settings
-    from app.embedded_broker import device_path, server_env
 
     # Broker (unless one answers at MQTT_URL), ingest and the simulated demo gateways.
     settings = load_settings()
@@ -81,7 +127,11 @@ def processes(port: str) -> list[Managed]:
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     port = os.environ.get("PORT", "5000")
-    prepare()
+    settings = load_settings()
+    if not settings.secret_key:
+        # Children (web, scheduler, ingest) inherit it: one key for the whole system.
+        os.environ["SECRET_KEY"] = ensure_secret_key(settings.data_dir)
+    logins = prepare()
     procs = processes(port)
     stopping = False
 
@@ -93,13 +143,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     for p in procs:
         p.start()
-    print(
-        f"\n  AED tracker: http://127.0.0.1:{port}/   (API: /api/v1/assets, health: /healthz)\n"
-        f"  demo logins (password {DEMO_PASSWORD}): "
-        + ", ".join(f"{u} ({role})" for u, _n, role, _t in DEMO_USERS)
-        + "\n  Ctrl-C stops everything.\n",
-        flush=True,
-    )
+    print(banner(port, logins), flush=True)
     status = 0
     try:
         while not stopping:

@@ -5,6 +5,20 @@ No per-marker Python objects: the records travel as one compact JSON blob (see
 script ``static/aedmap/aedmap.js`` draws them into markercluster groups, building popups
 with DOM calls and ``textContent`` so nothing a user typed is parsed as HTML or JS.
 
+No data ever becomes template source. branca's ``MacroElement`` turns the output of each
+rendered macro into a new Jinja template and renders that again, so whatever a macro
+prints is parsed as Jinja a second time (``{{ 7*7 }}`` in a name would show as ``49``).
+The page is therefore rendered with opaque placeholders (random ``[a-z0-9]`` tokens,
+which no template syntax can be made of) where the config blob, the data blob and the
+title go; :meth:`MapPage.render` substitutes the real, already escaped text into the
+final HTML string in one pass, after folium has finished. The tile layer is part of the
+config blob too (the page script creates it), so folium's templates see only numbers
+and generated ids.
+
+With ``nonce=...`` every inline ``<script>`` and ``<style>`` element folium generated
+gets ``nonce="..."`` (for a Content-Security-Policy without ``unsafe-inline``). This is
+done on the rendered text before the data goes in, so no user text can gain a nonce.
+
 Two modes:
 
 - ``mode="embed"`` (default): the records are embedded, about 120 bytes per record, so
@@ -20,8 +34,10 @@ The page loads every script and stylesheet from ``static_url`` (the app serves
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable, Sequence
+import re
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import folium
@@ -42,25 +58,31 @@ DEFAULT_CENTER = (31.2600, 121.5300)
 DEFAULT_FEATURES_URL = "/api/v1/map-features"
 DEFAULT_NEAREST_URL = "/api/v1/nearest"
 
+#: A CSP nonce is base64 (or base64url) text; anything else could break the attribute.
+_NONCE = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
+#: Opening tags of script and style elements in folium's rendered page.
+_INLINE_TAG = re.compile(r"<(script|style)(\s[^>]*)?>", re.IGNORECASE)
+_DATA_BLOCK = re.compile(r"""\btype\s*=\s*["']?application/json""", re.IGNORECASE)
+
 
 class AedMapLayer(MacroElement):
-    """Carries the page config and data blob and starts the page script.
+    """Places the page config, the data blob and the title, and starts the page script.
 
-    Both blobs are JSON escaped for a script element (:func:`json_for_script`); the
-    inline script contains only generated element ids."""
+    The macros print only generated ids and placeholder tokens (see
+    :class:`MapPage`); the blobs themselves never pass through a template."""
 
     _template = Template(
         """
         {% macro header(this, kwargs) %}
             <link rel="icon" href="data:,">
-            {% if this.title %}<title>{{ this.title }}</title>{% endif %}
+            {% if this.title_slot %}<title>{{ this.title_slot }}</title>{% endif %}
         {% endmacro %}
         {% macro html(this, kwargs) %}
             <script type="application/json" id="{{ this.config_id }}">
-            {{- this.config_json -}}
+            {{- this.config_slot -}}
             </script>
             <script type="application/json" id="{{ this.data_id }}">
-            {{- this.data_json -}}
+            {{- this.data_slot -}}
             </script>
         {% endmacro %}
         {% macro script(this, kwargs) %}
@@ -70,15 +92,58 @@ class AedMapLayer(MacroElement):
         """
     )
 
-    def __init__(self, config: dict[str, Any], data: dict[str, Any] | None, title: str) -> None:
+    def __init__(self, token: str, config_slot: str, data_slot: str, title_slot: str) -> None:
         super().__init__()
         self._name = "AedMapLayer"
-        token = uuid.uuid4().hex[:12]
         self.config_id = f"aedmap-config-{token}"
         self.data_id = f"aedmap-data-{token}"
-        self.config_json = json_for_script(config)
-        self.data_json = json_for_script(data)
-        self.title = html_and_js_text(title) if title else ""
+        self.config_slot = config_slot
+        self.data_slot = data_slot
+        self.title_slot = title_slot
+
+
+def add_nonce(html: str, nonce: str) -> str:
+    """``nonce="..."`` on every ``<script>`` and ``<style>`` opening tag of ``html``
+    except JSON data blocks (never executed). Only for text without user data in it."""
+    if not _NONCE.fullmatch(nonce):
+        raise ValueError("a CSP nonce must be base64 text")
+
+    def tag(match: re.Match[str]) -> str:
+        attrs = match.group(2) or ""
+        if _DATA_BLOCK.search(attrs) or re.search(r"\bnonce\s*=", attrs, re.IGNORECASE):
+            return match.group(0)
+        return f'<{match.group(1)} nonce="{nonce}"{attrs}>'
+
+    return _INLINE_TAG.sub(tag, html)
+
+
+def fill_slots(html: str, texts: Mapping[str, str]) -> str:
+    """Replace each placeholder token (exactly once in ``html``) by its text, in one
+    pass: substituted text is never scanned again."""
+    for token in texts:
+        if html.count(token) != 1:
+            raise RuntimeError(f"map page lost or repeated a placeholder ({token})")
+    if not texts:
+        return html
+    pattern = re.compile("|".join(re.escape(t) for t in texts))
+    return pattern.sub(lambda m: texts[m.group(0)], html)
+
+
+@dataclass(frozen=True, eq=False)
+class MapPage:
+    """A folium Map that holds no data, only placeholders, and the escaped texts that
+    replace them. :meth:`render` gives the finished page; rendering ``map`` yourself
+    gives a page with the placeholders still in it (no data, no nonce)."""
+
+    map: folium.Map
+    texts: Mapping[str, str]
+    nonce: str | None = None
+
+    def render(self) -> str:
+        html = str(self.map.get_root().render())
+        if self.nonce is not None:
+            html = add_nonce(html, self.nonce)
+        return fill_slots(html, self.texts)
 
 
 def _center(records: Sequence[MapRecord]) -> tuple[float, float]:
@@ -88,6 +153,13 @@ def _center(records: Sequence[MapRecord]) -> tuple[float, float]:
     lons = sorted(r.lon for r in records)
     mid = len(records) // 2
     return lats[mid], lons[mid]
+
+
+def _tile_config(provider: TileProvider) -> dict[str, Any] | None:
+    if not provider.url:
+        return None
+    return {"url": provider.url, "attribution": provider.attribution,
+            "subdomains": provider.subdomains, "max_zoom": provider.max_zoom}
 
 
 def build_map(
@@ -106,14 +178,18 @@ def build_map(
     zoom: int = 15,
     title: str = "",
     kinds: Sequence[str] = KINDS,
-) -> folium.Map:
-    """A folium Map ready to render (``m.get_root().render()``).
+    nonce: str | None = None,
+) -> MapPage:
+    """A :class:`MapPage` ready to render (``page.render()``).
 
     ``records`` are WGS-84; for a GCJ-02 provider (``tiles="amap"``) positions are
     converted here. ``public=True`` drops non-public records and private fields.
     ``center`` (WGS-84) defaults to the median record position, else Yangpu.
-    ``nearest_url=None`` hides the nearest-AED control.
+    ``nearest_url=None`` hides the nearest-AED control. ``nonce`` marks the page's
+    inline scripts and styles for a Content-Security-Policy.
     """
+    if nonce is not None and not _NONCE.fullmatch(nonce):
+        raise ValueError("a CSP nonce must be base64 text")
     provider = get_provider(tiles)
     loc = normalise_locale(locale)
     coords: Coords = "gcj02" if provider.gcj02 else "wgs84"
@@ -127,19 +203,12 @@ def build_map(
         lat, lon = wgs84_to_gcj02(lat, lon)
 
     m = folium.Map(
-        location=(lat, lon), tiles=None, zoom_start=zoom, control_scale=True,
+        location=(float(lat), float(lon)), tiles=None, zoom_start=int(zoom),
+        control_scale=True,
         # markercluster needs a map maxZoom even when no tile layer sets one.
-        maxZoom=provider.max_zoom,
+        maxZoom=int(provider.max_zoom),
     )
     use_local_assets(m, static_url)
-    if provider.url:
-        layer_kwargs: dict[str, Any] = {"max_zoom": provider.max_zoom}
-        if provider.subdomains:
-            layer_kwargs["subdomains"] = provider.subdomains
-        folium.TileLayer(
-            tiles=provider.url, attr=provider.attribution, name=provider.name,
-            control=False, **layer_kwargs,
-        ).add_to(m)
 
     config = {
         "mode": mode,
@@ -149,6 +218,7 @@ def build_map(
         "kinds": [k for k in KINDS if k in kinds],
         "kind_codes": list(KIND_CODES),
         "coords": coords,
+        "tiles": _tile_config(provider),
         "features_url": features_url if mode == "bbox" else "",
         "nearest_url": nearest_url or "",
         "nearest_n": nearest_n,
@@ -158,10 +228,16 @@ def build_map(
         if mode == "embed"
         else None
     )
-    AedMapLayer(config, data, title).add_to(m)
-    return m
+    token = secrets.token_hex(16)
+    slot = f"aedmapslot{token}"
+    texts = {f"{slot}config": json_for_script(config), f"{slot}data": json_for_script(data)}
+    if title:
+        texts[f"{slot}title"] = html_and_js_text(title)
+    AedMapLayer(secrets.token_hex(6), f"{slot}config", f"{slot}data",
+                f"{slot}title" if title else "").add_to(m)
+    return MapPage(map=m, texts=texts, nonce=nonce)
 
 
 def build_map_html(records: Iterable[MapRecord] = (), **options: Any) -> str:
     """The whole page as HTML text; takes the same options as :func:`build_map`."""
-    return str(build_map(records, **options).get_root().render())
+    return build_map(records, **options).render()

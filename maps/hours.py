@@ -23,14 +23,15 @@ TZ = ZoneInfo("Asia/Shanghai")
 WEEK_MIN = 7 * 24 * 60
 DAY_MIN = 24 * 60
 _DAYS = {"mo": 0, "tu": 1, "we": 2, "th": 3, "fr": 4, "sa": 5, "su": 6}
-_TIME = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
-_DAY_SEL = re.compile(r"^[A-Za-z]{2}(-[A-Za-z]{2})?(,[A-Za-z]{2}(-[A-Za-z]{2})?)*$")
+# Used with fullmatch: `$` with match() would also accept a trailing newline.
+_TIME = re.compile(r"([01]?\d|2[0-4]):([0-5]\d)")
+_DAY_SEL = re.compile(r"[A-Za-z]{2}(-[A-Za-z]{2})?(,[A-Za-z]{2}(-[A-Za-z]{2})?)*")
 
 Intervals = tuple[tuple[int, int], ...]
 
 
 def _minutes(text: str) -> int | None:
-    m = _TIME.match(text.strip())
+    m = _TIME.fullmatch(text.strip())
     if not m:
         return None
     h, mi = int(m.group(1)), int(m.group(2))
@@ -40,7 +41,7 @@ def _minutes(text: str) -> int | None:
 
 
 def _days(selector: str) -> list[int] | None:
-    if not _DAY_SEL.match(selector):
+    if not _DAY_SEL.fullmatch(selector):
         return None
     out: list[int] = []
     for part in selector.lower().split(","):
@@ -94,7 +95,7 @@ def weekly_intervals(hours: str) -> Intervals | None:
         head, _, rest = rule.partition(" ")
         days = _days(head) if rest else None
         if days is None:
-            if rest and _DAY_SEL.match(head):
+            if rest and _DAY_SEL.fullmatch(head):
                 return None  # looked like days but was not valid
             days, rest = list(range(7)), rule
         spans = _spans(rest.strip().replace(" ", ""))

@@ -21,6 +21,7 @@ from app import create_app, migrate
 from app.db import Database
 from app.models import Base
 from tests.support.postgres import PostgresServer, PostgresUnavailable, postgres_server
+from tests.support.web_login import DEMO_PASSWORD
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 _pg_report: dict[str, object] = {"ran": 0, "skipped_reason": None}
@@ -84,6 +85,8 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, object]:
         "DATABASE_URL": database_url,
         "DATA_DIR": str(tmp_path / "data"),
         "SECRET_KEY": "test-secret-key-0123456789",
+        # seed-demo gives the demo accounts this known password instead of random ones.
+        "DEMO_PASSWORD": DEMO_PASSWORD,
         "TESTING": True,
     }
 

@@ -1,4 +1,5 @@
-"""Assets: AEDs and first-aid kits. Readable without login (people look for an AED)."""
+"""Assets: AEDs and first-aid kits. Readable without login (people look for an AED):
+anonymous callers get what app.services.public_policy allows."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from app.api import bp
@@ -26,6 +28,7 @@ from app.api.common import (
 from app.api.response_cache import ResponseCache, VersionMemo
 from app.extensions import db_session
 from app.models import ASSET_KINDS, READINESS_STATUSES, Asset, Site
+from app.services.public_policy import asset_is_public, public_asset_body, public_asset_clause
 
 
 def asset_summary(asset: Asset, site: Site) -> dict[str, Any]:
@@ -119,8 +122,10 @@ class AssetFilter:
             bbox=parse_bbox(raw_bbox) if raw_bbox else None,
         )
 
-    def query(self) -> Any:
+    def query(self, public: bool) -> Any:
         query = select(*_LIST_COLUMNS).join(Site, Asset.site_id == Site.id).order_by(Asset.id)
+        if public:
+            query = query.where(public_asset_clause())
         if self.kinds:
             query = query.where(Asset.kind.in_(self.kinds))
         if self.statuses:
@@ -154,16 +159,20 @@ def list_assets() -> ResponseReturnValue:
     page = page_args(default_limit=500, max_limit=5000)
     filters = AssetFilter.from_request()
     session = db_session()
+    public = not current_user.is_authenticated
     version = _version.get(lambda: tuple(session.execute(_VERSION_QUERY).one()))
     gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
-    key = ("gz:" if gzip_ok else "id:") + request.query_string.decode("latin-1")
+    # The audience is part of the key: a signed-in answer is never served to the public.
+    key = ("pub:" if public else "int:") + ("gz:" if gzip_ok else "id:") + (
+        request.query_string.decode("latin-1"))
     body = _cache.get(key, version)
     if body is None:
-        query = filters.query()
+        query = filters.query(public)
         total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
         rows = session.execute(query.limit(page.limit).offset(page.offset)).all()
+        shape = (lambda r: public_asset_body(_row_summary(r))) if public else _row_summary
         body = json.dumps({
-            "items": [_row_summary(r) for r in rows], "total": int(total or 0),
+            "items": [shape(r) for r in rows], "total": int(total or 0),
             "limit": page.limit, "offset": page.offset,
         }, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         if gzip_ok:
@@ -172,6 +181,8 @@ def list_assets() -> ResponseReturnValue:
         _cache.put(key, version, body)
     response = Response(body, mimetype="application/json")
     response.vary.add("Accept-Encoding")
+    response.vary.add("Cookie")
+    response.vary.add("Authorization")
     if gzip_ok:
         response.headers["Content-Encoding"] = "gzip"
     return response
@@ -184,4 +195,10 @@ def get_asset(asset_id: int) -> ResponseReturnValue:
     ).first()
     if row is None:
         raise not_found("asset")
-    return jsonify(asset_detail_body(*row))
+    body = asset_detail_body(*row)
+    if current_user.is_authenticated:
+        return jsonify(body)
+    if not asset_is_public(row[0]):
+        # Indistinguishable from a missing one: the public learns nothing of it.
+        raise not_found("asset")
+    return jsonify(public_asset_body(body))

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Response
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from app.api import bp
 from app.api.common import bad_request, enum_list_arg, int_arg, str_arg
@@ -23,6 +24,7 @@ from app.api.map_common import (
     request_locale,
     restock_policy,
 )
+from app.auth.permissions import can_see_personal_data
 from app.extensions import db_session
 from app.services.map_records import MapQuery, map_records
 from maps.payload import FIELDS, MAX_FEATURES, features_payload, parse_bbox
@@ -58,7 +60,8 @@ def map_features() -> ResponseReturnValue:
     kinds = enum_list_arg("kind", KINDS) or list(KINDS)
     int_arg("zoom", None, 0, 30)  # validated; the row cap does the work at any zoom
     public = public_view()
-    query = MapQuery(public=public, locale=request_locale(), box=box, kinds=tuple(kinds))
+    query = MapQuery(public=public, locale=request_locale(), box=box, kinds=tuple(kinds),
+                     contacts=can_see_personal_data(current_user))
     # One row past the cap tells features_payload that the answer was truncated.
     records, total = map_records(db_session(), query, local_today(), restock_policy(),
                                  limit=MAX_FEATURES + 1)

@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import jsonify
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from sqlalchemy import or_, select
 
 from app.api import bp
@@ -16,19 +17,22 @@ from app.api.common import (
     require_reader,
     str_arg,
 )
+from app.auth.permissions import can_see_personal_data
 from app.extensions import db_session
 from app.models import SITE_KINDS, Site
 
 
 def site_body(site: Site) -> dict[str, Any]:
-    return {
+    body: dict[str, Any] = {
         "id": site.id, "external_id": site.external_id, "name": site.name,
         "name_en": site.name_en, "kind": site.kind, "address": site.address,
         "lat": site.lat, "lon": site.lon, "opening_hours": site.opening_hours,
         "team_id": site.team_id, "organisation_id": site.organisation_id,
-        "contact_name": site.contact_name, "contact_phone": site.contact_phone,
         "is_fictional": site.is_fictional,
     }
+    if can_see_personal_data(current_user):
+        body.update(contact_name=site.contact_name, contact_phone=site.contact_phone)
+    return body
 
 
 @bp.get("/sites")

@@ -49,6 +49,11 @@ def can_act_on_alert(user: Any, alert: Alert, site: Site | None) -> bool:
     return can_act_on_site(user, site)
 
 
+def can_see_personal_data(user: Any) -> bool:
+    """Guardians' and contacts' names and phones: coordinators and admins only."""
+    return getattr(user, "is_authenticated", False) and user.role in {"admin", "coordinator"}
+
+
 def ensure(allowed: bool) -> None:
     """403 unless allowed (the caller is known to be logged in)."""
     if not allowed:

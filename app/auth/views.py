@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import math
+from datetime import timedelta
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -10,24 +13,32 @@ from app import audit
 from app.auth import bp, throttle
 from app.auth.identity import AuthUser
 from app.auth.passwords import verify_password
+from app.auth.safe_redirect import safe_target
 from app.extensions import db_session
 from app.i18n import SESSION_KEY, SUPPORTED_LOCALES
 from app.models import User, utcnow
 
 
 def _policy() -> throttle.ThrottlePolicy:
+    # Our own keys (Flask defines neither), so .get sees these defaults.
     cfg = current_app.config
     return throttle.ThrottlePolicy(
-        max_failures_per_user=int(cfg.get("LOGIN_MAX_FAILURES", 5)),
-        max_failures_per_ip=int(cfg.get("LOGIN_MAX_FAILURES_PER_IP", 30)),
+        free_per_account_address=int(cfg.get("LOGIN_FREE_ATTEMPTS", 5)),
+        free_per_address=int(cfg.get("LOGIN_FREE_ATTEMPTS_PER_ADDRESS", 30)),
+        first_delay=timedelta(seconds=float(cfg.get("LOGIN_BACKOFF_FIRST_S", 1.0))),
     )
+
+
+def _wait_text(seconds: int) -> str:
+    if seconds < 60:
+        return _("Too many attempts. Try again in %(seconds)d seconds.", seconds=seconds)
+    return _("Too many failed attempts. Try again in %(minutes)d minutes.",
+             minutes=-(-seconds // 60))
 
 
 def safe_next(target: str | None) -> str:
     """Only same-site paths: an attacker's link must not bounce a login elsewhere."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("web.dashboard")
-    return target
+    return safe_target(target, url_for("web.dashboard"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -41,25 +52,23 @@ def login() -> ResponseReturnValue:
     next_url = request.form.get("next", "")
     dbs = db_session()
     now = utcnow()
-    policy = _policy()
-    until = throttle.blocked_until(dbs, username, request.remote_addr, now, policy)
-    if until is not None:
-        minutes = max(1, int((until - now).total_seconds() // 60) + 1)
-        return render_template(
-            "login.html", next=next_url, username=username,
-            error=_("Too many failed attempts. Try again in %(minutes)d minutes.",
-                    minutes=minutes),
-        ), 429
+    due = throttle.take_turn(dbs, username, request.remote_addr, now, _policy())
+    # The counted turn is committed before the password is checked: a request that
+    # dies half-way still used its try.
+    dbs.commit()
+    if due is not None:
+        wait = max(1, math.ceil((due - now).total_seconds()))
+        page = render_template("login.html", next=next_url, username=username,
+                               error=_wait_text(wait))
+        return page, 429, {"Retry-After": str(wait)}
     user = dbs.scalar(select(User).where(User.username == username)) if username else None
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        throttle.record_failure(dbs, username, request.remote_addr, now, policy)
-        dbs.commit()
         return render_template(
             "login.html", next=next_url, username=username,
             error=_("Wrong username or password."),
         ), 401
-    throttle.record_success(dbs, username)
+    throttle.forgive(dbs, username, request.remote_addr)
     lang = session.get(SESSION_KEY)
     # A fresh session at login: nothing an attacker planted before survives.
     session.clear()

@@ -278,11 +278,11 @@ KIT_STOCK: dict[str, tuple[int, int, int, int | None]] = {
     "cpr-shield": (1, 2, 2, 900),
 }
 
-# (username, display name, role, team code) — the password is printed by `make run`.
+# (username, display name, role, team code). Passwords are made per install by the
+# demo seed and printed once by `make run` / `seed-demo`.
 DEMO_USERS: list[tuple[str, str, str, str | None]] = [
     ("admin", "系统管理员", "admin", None),
     ("coordinator", "陈协调", "coordinator", "aizhiyuan"),
     ("volunteer", "李志愿", "volunteer", "shanxin"),
     ("viewer", "王查看", "viewer", None),
 ]
-DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - demo accounts only, printed at start-up

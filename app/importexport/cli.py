@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from app import audit
 from app.extensions import db_session, get_settings
 from app.importexport.exporter import export_text
-from app.importexport.formats import FormatError, detect_format, read_csv, read_geojson
+from app.importexport.formats import MAX_IMPORT_BYTES, FormatError, detect_format, read_rows
 from app.importexport.importer import import_rows
 from app.models import utcnow
 
@@ -19,8 +19,26 @@ KINDS = click.Choice(["sites", "assets"])
 FORMATS = click.Choice(["csv", "geojson"])
 
 
-def read_file_rows(kind: str, text: str, fmt: str) -> list[tuple[int, dict[str, object]]]:
-    return list(read_geojson(text, kind) if fmt == "geojson" else read_csv(text))
+class ImportFileError(click.ClickException):
+    """A file that cannot be read at all: one line on stderr and exit status 2, as for a
+    usage error (1 means some lines had errors)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))
+
+
+def read_file_rows(kind: str, path: Path, fmt: str) -> list[tuple[int, dict[str, object]]]:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_IMPORT_BYTES + 1)
+    except OSError as exc:
+        raise ImportFileError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    try:
+        return read_rows(data, kind, fmt)
+    except FormatError as exc:
+        raise ImportFileError(f"{path}: {exc}") from None
 
 
 @click.command("import")
@@ -32,10 +50,7 @@ def read_file_rows(kind: str, text: str, fmt: str) -> list[tuple[int, dict[str, 
 def import_command(kind: str, path: Path, fmt: str | None, dry_run: bool) -> None:
     """Import sites or assets from CSV or GeoJSON (upsert by external_id)."""
     fmt = fmt or detect_format(path.name)
-    try:
-        rows = read_file_rows(kind, path.read_text(encoding="utf-8-sig"), fmt)
-    except (FormatError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"{path}: {exc}") from None
+    rows = read_file_rows(kind, path, fmt)
     settings = get_settings()
     session = db_session()
     audit.attach_actor(session, audit.Actor(None, "cli"))

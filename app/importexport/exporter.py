@@ -9,7 +9,9 @@ from app.importexport.formats import write_csv, write_geojson
 from app.models import Asset, Site, Team
 
 
-def site_rows(session: Session, include_fictional: bool) -> list[dict[str, Any]]:
+def site_rows(session: Session, include_fictional: bool,
+              personal: bool = True) -> list[dict[str, Any]]:
+    """Sites as rows; ``personal=False`` leaves contacts' names and phones out."""
     teams = {t.id: t.code for t in session.scalars(select(Team))}
     query = select(Site).order_by(Site.id)
     if not include_fictional:
@@ -18,7 +20,8 @@ def site_rows(session: Session, include_fictional: bool) -> list[dict[str, Any]]
         "external_id": s.external_id, "name": s.name, "name_en": s.name_en, "kind": s.kind,
         "address": s.address, "lat": s.lat, "lon": s.lon, "opening_hours": s.opening_hours,
         "team_code": teams.get(s.team_id) if s.team_id else None,
-        "contact_name": s.contact_name, "contact_phone": s.contact_phone,
+        "contact_name": s.contact_name if personal else None,
+        "contact_phone": s.contact_phone if personal else None,
     } for s in session.scalars(query)]
 
 
@@ -37,6 +40,8 @@ def asset_rows(session: Session, include_fictional: bool) -> list[dict[str, Any]
     } for a, s in session.execute(query)]
 
 
-def export_text(session: Session, kind: str, fmt: str, include_fictional: bool = False) -> str:
-    rows = (asset_rows if kind == "assets" else site_rows)(session, include_fictional)
+def export_text(session: Session, kind: str, fmt: str, include_fictional: bool = False,
+                personal: bool = True) -> str:
+    rows = (asset_rows(session, include_fictional) if kind == "assets"
+            else site_rows(session, include_fictional, personal))
     return write_geojson(kind, rows) if fmt == "geojson" else write_csv(kind, rows)

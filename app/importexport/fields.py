@@ -20,6 +20,15 @@ class RowError(ValueError):
     pass
 
 
+class RowProblem(dict[str, Any]):
+    """A row the file format already found wrong (more cells than the header, a feature
+    that is not an object...): parse_site and parse_asset report `reason` for its line."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class Limits:
     text: int = 200
@@ -29,6 +38,9 @@ def _text(row: dict[str, Any], key: str, required: bool = False, max_len: int = 
     value = row.get(key)
     if value is None:
         value = ""
+    if isinstance(value, dict | list):  # GeoJSON properties
+        what = "a list" if isinstance(value, list) else "an object"
+        raise RowError(f"{key} must be text, not {what}")
     value = str(value).strip()
     if not value:
         if required:
@@ -36,7 +48,18 @@ def _text(row: dict[str, Any], key: str, required: bool = False, max_len: int = 
         return None
     if len(value) > max_len:
         raise RowError(f"{key} is longer than {max_len} characters")
+    if "\x00" in value:  # PostgreSQL refuses NUL in text (JSON can say \u0000)
+        raise RowError(f"{key} contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate such as JSON's "\ud800"
+        raise RowError(f"{key} contains an invalid character (a lone surrogate)") from None
     return value
+
+
+def _shown(raw: Any) -> str:
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:30] + "…"
 
 
 def _float(row: dict[str, Any], key: str, lo: float, hi: float) -> float:
@@ -44,7 +67,7 @@ def _float(row: dict[str, Any], key: str, lo: float, hi: float) -> float:
     try:
         value = float(str(raw).strip())
     except (TypeError, ValueError):
-        raise RowError(f"{key} is not a number: {raw!r}") from None
+        raise RowError(f"{key} is not a number: {_shown(raw)}") from None
     if not math.isfinite(value) or not lo <= value <= hi:
         raise RowError(f"{key} must be between {lo} and {hi}")
     return value
@@ -78,7 +101,13 @@ def _external_id(row: dict[str, Any], key: str = "external_id") -> str:
     return value
 
 
+def _check_problem(row: dict[str, Any]) -> None:
+    if isinstance(row, RowProblem):
+        raise RowError(row.reason)
+
+
 def parse_site(row: dict[str, Any]) -> dict[str, Any]:
+    _check_problem(row)
     kind = _text(row, "kind") or "other"
     if kind not in SITE_KINDS:
         raise RowError(f"kind must be one of {', '.join(SITE_KINDS)}")
@@ -98,6 +127,7 @@ def parse_site(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_asset(row: dict[str, Any]) -> dict[str, Any]:
+    _check_problem(row)
     kind = _text(row, "kind") or "aed"
     if kind not in ASSET_KINDS:
         raise RowError(f"kind must be one of {', '.join(ASSET_KINDS)}")

@@ -35,7 +35,9 @@ def webhook_payload(fmt: str, subject: str, body: str, urgent: bool) -> dict[str
     if fmt in ("wecom", "dingtalk"):
         return {"msgtype": "text", "text": {"content": f"{subject}\n{body}"}}
     if fmt == "dingtalk_markdown":
-        text = "\n\n".join(line for line in body.splitlines())
+        # split("\n"), not splitlines(): that also breaks at U+2028 and other characters
+        # a user may have typed into a name.
+        text = "\n\n".join(body.split("\n"))
         return {"msgtype": "markdown", "markdown": {"title": subject, "text": f"### {subject}\n\n{text}"}}
     return {"subject": subject, "body": body, "urgent": urgent}
 
@@ -89,7 +91,9 @@ def send_email(config: dict[str, Any], subject: str, body: str, timeout: float) 
         raise DeliveryError("email channel has no recipients")
     sender = str(config.get("sender", "aed-tracker@localhost"))
     msg = EmailMessage()
-    msg["Subject"] = subject
+    # A header cannot hold line breaks (the email package refuses the message): names
+    # in the subject may contain any, U+2028 included, so each becomes a space.
+    msg["Subject"] = " ".join(subject.splitlines())
     msg["From"] = sender
     msg["To"] = ", ".join(to)
     msg["Date"] = formatdate(localtime=False)

@@ -1,8 +1,14 @@
-"""Builds the Yangpu riverside demo. Idempotent: a second run changes nothing."""
+"""Builds the Yangpu riverside demo. Idempotent: a second run changes nothing.
+
+The demo accounts get passwords made for this install (returned once, to be shown to
+the person who loaded the demo, and stored only as hashes). A database that already
+holds real accounts is left alone unless the caller forces it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -30,6 +36,10 @@ from app.services.asset_status import refresh_all
 DEVICE_ID = "cab-1"
 
 
+class DemoRefused(Exception):
+    """The database holds real accounts; loading fictional data beside them needs force."""
+
+
 @dataclass
 class SeedResult:
     created: bool
@@ -37,13 +47,45 @@ class SeedResult:
     sites: int = 0
     aeds: int = 0
     gateways: int = 0
+    #: username -> password of the demo accounts created now (shown once, never stored).
+    passwords: dict[str, str] = field(default_factory=dict)
+
+    def login_lines(self) -> list[str]:
+        """The demo logins created now, one line each (their only showing)."""
+        return [f"  {name:<12} {password}" for name, password in self.passwords.items()]
+
+
+def demo_usernames() -> list[str]:
+    return [username for username, _name, _role, _team in yangpu.DEMO_USERS]
+
+
+def new_demo_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def real_accounts(session: Session) -> list[str]:
+    """Accounts that are not the demo's own."""
+    return list(session.scalars(
+        select(User.username).where(User.username.not_in(demo_usernames()))
+        .order_by(User.username)))
 
 
 def seed_demo(
-    session: Session, now: datetime, policy: ReadinessPolicy, tz: ZoneInfo
+    session: Session, now: datetime, policy: ReadinessPolicy, tz: ZoneInfo,
+    *, password: str | None = None, force: bool = False,
 ) -> SeedResult:
+    """Load the demo. ``password`` gives every demo account the same known password
+    (tests, scripted demos); otherwise each gets a random one, in the result."""
     if session.scalar(select(Organisation).where(Organisation.code == yangpu.DISTRICT[0])):
         return SeedResult(created=False)
+    if not force:
+        real = real_accounts(session)
+        if real:
+            shown = ", ".join(real[:3]) + (" ..." if len(real) > 3 else "")
+            raise DemoRefused(
+                f"this database already holds {len(real)} real account(s) ({shown}); "
+                "the demo would add fictional AEDs and demo logins beside them. "
+                "Use a fresh DATABASE_URL, or --force to load it anyway.")
     today = now.astimezone(tz).date()
     result = SeedResult(created=True)
 
@@ -96,11 +138,16 @@ def seed_demo(
         if demo_site.first_aid_kit:
             _stock_site(session, demo_site.code, site, items, today, now)
 
+    existing = set(session.scalars(select(User.username)))
     for username, display, role, team_code in yangpu.DEMO_USERS:
+        if username in existing:
+            continue  # forced over an account of that name: it stays as it is
+        secret = password or new_demo_password()
+        result.passwords[username] = secret
         session.add(User(
             username=username, display_name=display, role=role,
             team=teams[team_code] if team_code else None,
-            password_hash=generate_password_hash(yangpu.DEMO_PASSWORD, method="scrypt"),
+            password_hash=generate_password_hash(secret, method="scrypt"),
             locale="zh_CN",
         ))
     session.flush()

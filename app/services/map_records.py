@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from app.models import Alert, Asset, Gateway, Inspection, ParLevel, Site, Team
 from app.services.alert_policy import AlertPolicy
 from app.services.alerts import ACTIVE
+from app.services.public_policy import public_asset_clause
 from app.services.restock import shortage_query
 from maps.records import KINDS, MapRecord
 
@@ -52,10 +53,16 @@ class MapQuery:
     """What to show: the audience, the language of labels and an optional box."""
 
     public: bool = False
+    #: Contacts' names and phones (personal data: coordinators and admins only).
+    contacts: bool = False
     locale: str = "zh_CN"
     box: Box | None = None
     kinds: Sequence[str] = KINDS
     show_online_gateways: bool = False
+
+    @property
+    def with_contacts(self) -> bool:
+        return self.contacts and not self.public
 
 
 def _label(name: str, name_en: str | None, locale: str) -> str:
@@ -82,14 +89,14 @@ def _aed_select(q: MapQuery) -> Select[Any]:
         func.coalesce(Asset.access_hours, Site.opening_hours), Asset.description,
         Asset.public,
     ]
-    if not q.public:
+    if q.with_contacts:
         columns += [Site.contact_name, Site.contact_phone]
     stmt = (
         select(*columns).join(Site, Site.id == Asset.site_id)
         .where(Asset.kind == "aed", *_in_box(Asset.lat, Asset.lon, q.box))
     )
     if q.public:
-        stmt = stmt.where(Asset.public.is_(True))
+        stmt = stmt.where(public_asset_clause())
     return stmt
 
 
@@ -112,7 +119,7 @@ def aed_records(session: Session, q: MapQuery, limit: int | None = None) -> list
             link=PUBLIC_LINK if q.public else f"/assets/{aid}",
             pad_expiry=pad, battery_expiry=battery, last_check=checked,
             access_hours=hours or "", description=desc or "",
-            contact="" if q.public else _contact(row[12], row[13]),
+            contact=_contact(row[12], row[13]) if q.with_contacts else "",
             public=bool(public),
         ))
     return out
@@ -155,7 +162,7 @@ def station_records(
 ) -> list[MapRecord]:
     columns: list[Any] = [Site.id, Site.name, Site.name_en, Site.lat, Site.lon,
                           Site.opening_hours, Site.address]
-    if not q.public:
+    if q.with_contacts:
         columns += [Site.contact_name, Site.contact_phone, Team.leader_name, Team.contact_phone]
     stmt = (
         select(*columns).outerjoin(Team, Team.id == Site.team_id)
@@ -179,7 +186,7 @@ def station_records(
     out = []
     for row in sites:
         sid, name, name_en, lat, lon, hours, address = row[:7]
-        contact = "" if q.public else _contact(row[7] or row[9], row[8] or row[10])
+        contact = _contact(row[7] or row[9], row[8] or row[10]) if q.with_contacts else ""
         out.append(MapRecord(
             id=str(sid), kind="station", lat=lat, lon=lon,
             status=station_status(short.get(sid, ()), sid in with_par),
@@ -222,7 +229,7 @@ def gateway_records(session: Session, q: MapQuery) -> list[MapRecord]:
         out.append(MapRecord(
             id=gid, kind="gateway", lat=lat, lon=lon, status=status,
             label=name or gid, link="/gateways", last_check=seen,
-            contact=_contact(cname, cphone), public=False,
+            contact=_contact(cname, cphone) if q.with_contacts else "", public=False,
         ))
     return out
 

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from app.models import Asset, Site
+from app.services.public_policy import public_asset_clause
 from maps.geo import MAX_DISTANCE_M, Ranked, bbox_around, distance_m
 from maps.records import MapRecord
 
@@ -87,7 +88,7 @@ def _filter_select(with_statuses: bool, public_only: bool) -> Executable:
         if with_statuses:
             stmt = stmt.where((Asset.status + "").in_(bindparam("statuses", expanding=True)))
         if public_only:
-            stmt = stmt.where(Asset.public.is_(True))
+            stmt = stmt.where(public_asset_clause())
         _FILTERS[key] = stmt
     return _FILTERS[key]
 

@@ -5,17 +5,15 @@ from __future__ import annotations
 from flask import Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
-from app.auth.permissions import roles_required
+from app.auth.permissions import can_see_personal_data, roles_required
 from app.extensions import db_session, get_settings
 from app.importexport.exporter import export_text
-from app.importexport.formats import FormatError, detect_format, read_csv, read_geojson
+from app.importexport.formats import MAX_IMPORT_BYTES, FormatError, detect_format, read_rows
 from app.importexport.importer import ImportReport, import_rows
 from app.models import utcnow
 from app.web import bp
-
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -29,15 +27,13 @@ def import_page() -> ResponseReturnValue:
     if kind not in {"sites", "assets"} or upload is None or not upload.filename:
         return render_template("import.html", report=None,
                                error=_("Choose what to import and a file.")), 400
-    data = upload.read(MAX_IMPORT_BYTES + 1)
-    if len(data) > MAX_IMPORT_BYTES:
-        return render_template("import.html", report=None, error=_("File too large.")), 400
-    fmt = detect_format(upload.filename)
+    data = upload.read(MAX_IMPORT_BYTES + 1)  # one byte more tells read_rows it is too big
     try:
-        text = data.decode("utf-8-sig")
-        rows = list(read_geojson(text, kind) if fmt == "geojson" else read_csv(text))
-    except (FormatError, UnicodeDecodeError) as exc:
-        return render_template("import.html", report=None, error=str(exc)), 400
+        rows = read_rows(data, kind, detect_format(upload.filename))
+    except FormatError as exc:
+        # Messages are marked with N_() in formats.py; shown in the user's language.
+        return render_template("import.html", report=None,
+                               error=_(exc.message, **exc.params)), 400
     dry_run = request.form.get("dry_run") == "yes"
     settings = get_settings()
     session = db_session()
@@ -54,7 +50,8 @@ def export_download(kind: str, fmt: str) -> ResponseReturnValue:
     if kind not in {"sites", "assets"} or fmt not in {"csv", "geojson"}:
         abort(404)
     include = request.args.get("include_fictional") == "1"
-    text = export_text(db_session(), kind, fmt, include_fictional=include)
+    text = export_text(db_session(), kind, fmt, include_fictional=include,
+                       personal=can_see_personal_data(current_user))
     mimetype = "application/geo+json" if fmt == "geojson" else "text/csv"
     return Response(text, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="{kind}.{fmt}"'})

@@ -14,10 +14,12 @@ from functools import lru_cache
 
 from flask import Response, abort, current_app, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from app.api.map_common import local_today, request_locale, restock_policy
+from app.auth.permissions import can_see_personal_data
 from app.extensions import db_session, get_settings
+from app.http_security import csp_nonce
 from app.services.map_records import MapQuery, count_map_records, map_records
 from app.web import bp
 from maps.assets import CSS_FILES, JS_FILES, STATIC_DIR
@@ -66,7 +68,8 @@ def map_static(filename: str) -> ResponseReturnValue:
 def _map_page(public: bool) -> ResponseReturnValue:
     session = db_session()
     locale = request_locale()
-    query = MapQuery(public=public, locale=locale)
+    query = MapQuery(public=public, locale=locale,
+                     contacts=can_see_personal_data(current_user))
     embed_max = int(current_app.config.get("MAP_EMBED_MAX", MAP_EMBED_MAX))
 
     def url(endpoint: str) -> str:
@@ -77,6 +80,8 @@ def _map_page(public: bool) -> ResponseReturnValue:
         "features_url": url("api.map_features"),
         "nearest_url": url("api.nearest_aeds"),
         "public": public, "zoom": 14, "title": TITLES[(locale, public)],
+        # The page's inline scripts and styles carry this request's CSP nonce.
+        "nonce": csp_nonce(),
     }
     if count_map_records(session, query) <= embed_max:
         records, _ = map_records(session, query, local_today(), restock_policy())

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db_session
 from app.models import Asset, Site
+from app.services.public_policy import public_asset_clause
 from app.web import bp
 from app.web.labels import STATUS_LABELS
 from app.web.worklist import build_worklist
@@ -18,7 +19,7 @@ def asset_list() -> ResponseReturnValue:
     query = select(Asset, Site).join(Site, Asset.site_id == Site.id).order_by(Site.lat, Asset.id)
     if not current_user.is_authenticated:
         # Visitors see what the public map shows: only assets marked public.
-        query = query.where(Asset.public.is_(True))
+        query = query.where(public_asset_clause())
     rows = db_session().execute(query).all()
     return render_template("assets.html", rows=rows, labels=STATUS_LABELS)
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from app.auth.permissions import can_act_on_site, ensure
+from app.auth.permissions import can_act_on_site, can_see_personal_data, ensure
 from app.extensions import db_session
 from app.models import Alert, Asset, Inspection, ParLevel, Site, StockLot, SupplyItem
 from app.services.stock_receipts import receive_stock
@@ -58,6 +58,7 @@ def site_detail(site_id: int) -> ResponseReturnValue:
     return render_template(
         "site.html", site=site, assets=assets, alerts=alerts, inspections=inspections,
         stock=stock_rows(site), can_act=can_act_on_site(current_user, site),
+        show_personal=can_see_personal_data(current_user),
     )
 
 

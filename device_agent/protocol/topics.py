@@ -9,8 +9,10 @@ from enum import StrEnum
 from device_agent.protocol.errors import ProtocolError, Reason
 
 DEFAULT_ROOT = "aed/v1"
+# For pydantic's Field(pattern=...), whose (Rust) `$` is the end of the text. Python's `$`
+# also matches before a final newline ("gw-1\n"): Python code uses is_valid_id (fullmatch).
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
-_ID_RE = re.compile(ID_PATTERN)
+_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class TopicKind(StrEnum):
@@ -37,7 +39,8 @@ class ParsedTopic:
 
 
 def is_valid_id(value: str) -> bool:
-    return bool(_ID_RE.match(value))
+    """The whole of `value` is an id of the contract: ``[A-Za-z0-9_-]{1,64}``."""
+    return isinstance(value, str) and _ID_RE.fullmatch(value) is not None
 
 
 def _check_id(value: str, what: str) -> str:

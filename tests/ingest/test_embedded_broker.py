@@ -38,7 +38,7 @@ def test_a_broker_that_answers_is_used_as_it_is(tmp_path: Path) -> None:
         port = listener.getsockname()[1]
         assert broker_answers("127.0.0.1", port)
         settings = load_settings({"MQTT_URL": f"mqtt://127.0.0.1:{port}",
-                                  "DATA_DIR": str(tmp_path), "SECRET_KEY": "x" * 20})
+                                  "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret-key-0123456789"})
         names = [spec.name for spec in device_path(settings)]
     assert names == ["ingest", "gateways"]
     assert (tmp_path / "demo-gateways.json").exists()
@@ -49,7 +49,7 @@ def test_no_broker_starts_mosquitto_with_state_in_data_dir(tmp_path: Path) -> No
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     settings = load_settings({"MQTT_URL": f"mqtt://127.0.0.1:{port}",
-                              "DATA_DIR": str(tmp_path), "SECRET_KEY": "x" * 20})
+                              "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret-key-0123456789"})
     specs = device_path(settings)
     assert specs[0].name in {"mosquitto", "amqtt-broker"}
     if specs[0].name == "mosquitto":

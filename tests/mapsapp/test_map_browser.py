@@ -23,6 +23,7 @@ from werkzeug.serving import make_server
 from app.demo import yangpu
 from app.models import Asset
 from tests.conftest import need_service
+from tests.support.web_login import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.browser, pytest.mark.slow]
 
@@ -97,7 +98,7 @@ def open_page(browser: Any, **context: Any) -> tuple[Page, Guard]:
 def login(page: Page, base: str, username: str) -> None:
     page.goto(f"{base}/login")
     page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(yangpu.DEMO_PASSWORD)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{base}/")
 

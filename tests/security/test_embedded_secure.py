@@ -31,7 +31,7 @@ class _Broker:
 def embedded(tmp_path: Path) -> Iterator[tuple[Path, _Broker]]:
     port = free_port()
     settings = load_settings({"MQTT_URL": f"mqtt://127.0.0.1:{port}",
-                              "DATA_DIR": str(tmp_path), "SECRET_KEY": "x" * 20})
+                              "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret-key-0123456789"})
     specs = {s.name: s for s in device_path(settings)}
     if "mosquitto" not in specs:
         pytest.fail("mosquitto is installed (mosquitto_binary) but make run did not pick it")
@@ -66,7 +66,7 @@ def test_make_run_broker_admits_demo_gateways_and_server_only(
         assert stat.S_IMODE((state / name).stat().st_mode) == 0o600, name
     creds = json.loads((state / "simulator-credentials.json").read_text())
     assert "gw-yp-001" in creds and "gw-yp-006" not in creds  # the silent demo gateway
-    settings = load_settings({"DATA_DIR": str(data_dir), "SECRET_KEY": "x" * 20})
+    settings = load_settings({"DATA_DIR": str(data_dir), "SECRET_KEY": "test-secret-key-0123456789"})
     server = BrokerAdminSettings.from_url(server_env(settings)["MQTT_URL"])
 
     clients = Clients(broker)  # type: ignore[arg-type]

@@ -256,12 +256,12 @@ def test_restock_adds_lots_and_maintenance_mode(seeded: Flask, client: FlaskClie
     assert until is not None and timedelta(minutes=59) < until - utcnow() <= timedelta(minutes=60)
 
 
-def test_gateways_page_shows_dead_letters(seeded: Flask, client: FlaskClient,
-                                          db: Session) -> None:
+def test_gateways_page_shows_dead_letters_to_admins(seeded: Flask, client: FlaskClient,
+                                                    db: Session) -> None:
     db.add(DeadLetter(topic="aed/v1/gw/gw-yp-001/heartbeat", gateway_id="gw-yp-001",
                       reason="bad_json", detail="<b>not json</b>", size=3, payload=b"{{{"))
     db.commit()
-    login(client, "viewer")
+    login(client, "admin")
     html = client.get("/gateways").get_data(as_text=True)
     assert "gw-yp-001" in html and "bad_json" in html and "&lt;b&gt;not json" in html
 

@@ -113,6 +113,13 @@
 
   AedMapPage.prototype.setup = function () {
     var self = this, cfg = this.cfg, overlays = {};
+    // The tile layer comes with the config (not from folium's templates, see builder.py).
+    if (cfg.tiles && cfg.tiles.url) {
+      var tileOpts = { attribution: cfg.tiles.attribution || "", maxZoom: cfg.tiles.max_zoom,
+                       maxNativeZoom: cfg.tiles.max_zoom };
+      if (cfg.tiles.subdomains) { tileOpts.subdomains = cfg.tiles.subdomains; }
+      L.tileLayer(cfg.tiles.url, tileOpts).addTo(this.map);
+    }
     cfg.kinds.forEach(function (kind) {
       var g = L.markerClusterGroup({
         chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50,
