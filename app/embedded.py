@@ -22,11 +22,11 @@ from sqlalchemy import func, select
 
 from app import create_app, migrate
 from app.config import load_settings
+from app.demo.seed import DemoRefused, seed_demo
 from app.demo.yangpu import DEMO_USERS
 from app.embedded_broker import device_path, server_env
 from app.extensions import get_db, get_settings
 from app.models import Asset, utcnow
-from app.services.demo_seed import DemoRefused, seed_demo
 
 log = logging.getLogger("aed.run")
 

@@ -6,6 +6,9 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from app.aeds.incidents import INCIDENT_KINDS
+from app.alerts import lifecycle as alert_service
+from app.alerts.lifecycle import site_of_alert
 from app.api import bp
 from app.api.common import (
     bad_request,
@@ -25,9 +28,6 @@ from app.auth.permissions import can_act_on_alert
 from app.extensions import db_session
 from app.models import Alert, utcnow
 from app.models.alert import ALERT_STATUSES, SEVERITIES
-from app.services import alerts as alert_service
-from app.services.alerts import site_of_alert
-from app.services.use_incidents import INCIDENT_KINDS
 
 
 def alert_body(alert: Alert) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """Assets: AEDs and first-aid kits. Readable without login (people look for an AED):
-anonymous callers get what app.services.public_policy allows."""
+anonymous callers get what app.mapping.public_policy allows."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ from app.api.common import (
 )
 from app.api.response_cache import ResponseCache, VersionMemo
 from app.extensions import db_session
+from app.mapping.public_policy import asset_is_public, public_asset_body, public_asset_clause
 from app.models import ASSET_KINDS, READINESS_STATUSES, Asset, Site
-from app.services.public_policy import asset_is_public, public_asset_body, public_asset_clause
 
 
 def asset_summary(asset: Asset, site: Site) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from app.aeds.inspections import CHECK_ITEMS, Checklist, record_inspection
 from app.api import bp
 from app.api.common import (
     bad_request,
@@ -24,7 +25,6 @@ from app.api.common import (
 from app.auth.permissions import can_act_on_asset
 from app.extensions import db_session, get_settings
 from app.models import Asset, Inspection, utcnow
-from app.services.inspections import CHECK_ITEMS, Checklist, record_inspection
 
 
 def inspection_body(ins: Inspection) -> dict[str, Any]:

@@ -8,10 +8,10 @@ from datetime import date
 from flask import current_app, request
 from flask_login import current_user
 
+from app.alerts.policy import AlertPolicy, load_alert_policy
 from app.api.common import bad_request, str_arg
 from app.extensions import get_settings
 from app.models import utcnow
-from app.services.alert_policy import AlertPolicy, load_alert_policy
 from maps.payload import Coords
 
 COORDS: tuple[Coords, ...] = ("wgs84", "gcj02")

@@ -26,7 +26,7 @@ from app.api.map_common import (
 )
 from app.auth.permissions import can_see_personal_data
 from app.extensions import db_session
-from app.services.map_records import MapQuery, map_records
+from app.mapping.map_records import MapQuery, map_records
 from maps.payload import FIELDS, MAX_FEATURES, features_payload, parse_bbox
 from maps.records import KINDS
 

@@ -14,8 +14,8 @@ from app.api import bp
 from app.api.common import enum_list_arg, int_arg
 from app.api.map_common import coords_arg, float_arg, public_view, request_locale
 from app.extensions import db_session
+from app.mapping.nearest import NearestQuery, nearest_records
 from app.models import READINESS_STATUSES
-from app.services.nearest import NearestQuery, nearest_records
 from maps.payload import nearest_payload
 
 MAX_N = 50

@@ -7,11 +7,11 @@ from typing import Any
 from flask import current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
+from app.aeds.inspections import CHECK_ITEMS
+from app.alerts.lifecycle import ALERT_KINDS
 from app.api import bp
 from app.models import ASSET_KINDS, READINESS_STATUSES, SITE_KINDS
 from app.models.alert import ALERT_STATUSES, SEVERITIES
-from app.services.alerts import ALERT_KINDS
-from app.services.inspections import CHECK_ITEMS
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"

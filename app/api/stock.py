@@ -27,7 +27,7 @@ from app.api.common import (
 from app.auth.permissions import can_act_on_site
 from app.extensions import db_session
 from app.models import Site, StockLot, SupplyItem, utcnow
-from app.services.stock_receipts import receive_stock
+from app.stock.receipts import receive_stock
 
 
 def lot_body(lot: StockLot, item: SupplyItem) -> dict[str, Any]:

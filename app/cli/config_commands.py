@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.extensions import get_db, get_settings
-from app.services.gateway_config import ConfigPublisher, push_pending
+from app.gateways.desired_config import ConfigPublisher, push_pending
 
 
 @click.command("push-configs")

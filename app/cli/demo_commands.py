@@ -4,10 +4,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.demo.seed import DemoRefused
+from app.demo.seed import seed_demo as seed
 from app.extensions import get_db, get_settings
 from app.models import utcnow
-from app.services.demo_seed import DemoRefused
-from app.services.demo_seed import seed_demo as seed
 
 
 @click.command("seed-demo", help="Load the Yangpu riverside demo (safe to run twice).")

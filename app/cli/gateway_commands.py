@@ -11,9 +11,9 @@ from flask.cli import with_appcontext
 
 from app.audit import Actor, attach_actor
 from app.extensions import get_db, get_settings
-from app.services.broker_admin import BrokerAdmin, BrokerAdminError, resolve_admin_settings
-from app.services.broker_bootstrap import write_bootstrap, write_secret
-from app.services.provisioning import (
+from app.gateways.broker_admin import BrokerAdmin, BrokerAdminError, resolve_admin_settings
+from app.gateways.broker_bootstrap import write_bootstrap, write_secret
+from app.gateways.provisioning import (
     AgentEndpoint,
     DeviceBinding,
     Provisioned,

@@ -12,12 +12,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import IntegrityError
 
+from app.alerts.policy import load_alert_policy
 from app.extensions import get_db, get_settings
 from app.models import utcnow
 from app.scheduler.context import JobContext
 from app.scheduler.jobs import JOBS, run_job
 from app.scheduler.runner import SchedulerProcess, runner_name
-from app.services.alert_policy import load_alert_policy
 
 
 def _context() -> JobContext:

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.aeds.status import refresh_statuses
 from app.config import ReadinessPolicy
 from app.importexport.fields import RowError, parse_asset, parse_site
 from app.models import Asset, Site, Team
-from app.services.asset_status import refresh_statuses
 
 BATCH = 500
 

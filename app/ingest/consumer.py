@@ -27,10 +27,10 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from app.config import MqttUrl
+from app.devices.facts import RawMessage
 from app.ingest.inbox import Inbox
 from app.ingest.stats import IngestStats
 from app.ingest.writer import Inbound
-from app.services.device_facts import RawMessage
 from device_agent.protocol import MAX_PAYLOAD_BYTES, server_subscriptions
 
 log = logging.getLogger("aed.ingest.mqtt")

@@ -20,13 +20,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.devices.facts import RawMessage
 from app.ingest.channel import Channel
 from app.ingest.consumer import ConsumerSettings
 from app.ingest.inbox import Inbox
 from app.ingest.receiver import ReceiverConfig
 from app.ingest.stats import IngestStats
 from app.ingest.writer import Inbound
-from app.services.device_facts import RawMessage
 
 log = logging.getLogger("aed.ingest.mqtt")
 

@@ -16,13 +16,13 @@ from sqlalchemy import event
 
 from app.config import Settings
 from app.db import Database
+from app.devices.facts import FactsConfig
 from app.ingest.consumer import ConsumerSettings, MqttConsumer
 from app.ingest.inbox import Inbox
 from app.ingest.receiver_link import ReceiverLink
 from app.ingest.stats import IngestStats
 from app.ingest.writer import BatchWriter, Inbound
 from app.models import IngestWorker, utcnow
-from app.services.device_facts import FactsConfig
 
 log = logging.getLogger("aed.ingest")
 

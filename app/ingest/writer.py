@@ -20,10 +20,7 @@ from typing import Protocol
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 
 from app.db import Database
-from app.ingest.inbox import Inbox
-from app.ingest.stats import IngestStats
-from app.models import utcnow
-from app.services.device_facts import (
+from app.devices.facts import (
     BatchOutcome,
     FactsConfig,
     PreparedBatch,
@@ -33,6 +30,9 @@ from app.services.device_facts import (
     prepare_batch,
     store_dead_letters,
 )
+from app.ingest.inbox import Inbox
+from app.ingest.stats import IngestStats
+from app.models import utcnow
 
 log = logging.getLogger("aed.ingest.writer")
 

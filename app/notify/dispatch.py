@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from app.alerts.policy import AlertPolicy
 from app.config import Settings
 from app.db import Database
 from app.models import NotificationChannel, NotificationLog
 from app.notify.channels import DeliveryError, send
-from app.services.alert_policy import AlertPolicy
-from app.services.sql_rows import affected
+from app.sql_rows import affected
 
 log = logging.getLogger("aed.notify")
 DUE = ("pending", "deferred", "retrying", "sending")

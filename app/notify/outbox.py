@@ -14,12 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from app.alerts.lifecycle import ACTIVE
+from app.alerts.policy import AlertPolicy
 from app.config import Settings
 from app.models import Alert, NotificationLog, NotificationRoute, Site
 from app.notify.routing import channels_for, is_urgent, quiet_until
 from app.notify.texts import alert_body, alert_subject
-from app.services.alert_policy import AlertPolicy
-from app.services.alerts import ACTIVE
 
 
 def load_routes(session: Session) -> list[NotificationRoute]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.alerts.policy import AlertPolicy
 from app.config import Settings
 from app.db import Database
-from app.services.alert_policy import AlertPolicy
 
 
 @dataclass(frozen=True)

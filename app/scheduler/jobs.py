@@ -24,7 +24,7 @@ from app.models import JobRun, utcnow
 from app.scheduler.context import JobContext
 from app.scheduler.periods import EPOCH, daily_period, interval_period
 from app.scheduler.watermark import claim_period
-from app.services.sql_rows import affected
+from app.sql_rows import affected
 
 log = logging.getLogger("aed.scheduler.jobs")
 
@@ -77,37 +77,37 @@ def run_job(ctx: JobContext, job: JobDef, now: datetime | None = None) -> JobRun
 
 
 def _expiry_scan(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
-    from app.services.expiry_scan import run_expiry_scan_and_refresh
+    from app.aeds.expiry_scan import run_expiry_scan_and_refresh
 
     return run_expiry_scan_and_refresh(session, now, ctx.settings, ctx.policy)
 
 
 def _restock(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
-    from app.services.restock import run_restock
+    from app.stock.shortage import run_restock
 
     return run_restock(session, now, ctx.settings.tz, ctx.policy)
 
 
 def _liveness(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
-    from app.services.liveness import run_liveness
+    from app.gateways.liveness import run_liveness
 
     return run_liveness(session, now, ctx.settings)
 
 
 def _door_watch(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
-    from app.services.door_watch import run_door_watch
+    from app.aeds.door_watch import run_door_watch
 
     return run_door_watch(session, now, ctx.policy)
 
 
 def _inspections(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
-    from app.services.inspections_due import run_inspections_due
+    from app.aeds.inspections_due import run_inspections_due
 
     return run_inspections_due(session, now, ctx.settings.readiness)
 
 
 def _escalation(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
-    from app.services.escalation import run_escalation
+    from app.alerts.escalation import run_escalation
 
     return run_escalation(session, now, ctx.policy)
 
@@ -125,7 +125,7 @@ def _dispatch(ctx: JobContext, now: datetime) -> dict[str, Any]:
 
 
 def _maintenance(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
-    from app.services.maintenance import end_expired_maintenance
+    from app.aeds.maintenance import end_expired_maintenance
 
     summary = end_expired_maintenance(session, now)
     # Run history is for operations, not an archive: a week is plenty.
@@ -144,7 +144,7 @@ def _config_push_pending(ctx: JobContext, session: Session, now: datetime) -> di
 
 def _config_push(ctx: JobContext, now: datetime) -> dict[str, Any]:
     """Desired gateway configs that could not be published (broker down) go out here."""
-    from app.services.gateway_config import ConfigPublisher, push_pending
+    from app.gateways.desired_config import ConfigPublisher, push_pending
 
     publisher = ConfigPublisher(ctx.settings.mqtt_url, ctx.settings.mqtt_topic_root)
     results = push_pending(ctx.db, publisher)
@@ -153,7 +153,7 @@ def _config_push(ctx: JobContext, now: datetime) -> dict[str, Any]:
 
 
 def _digest(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
-    from app.services.digest import enqueue_digests
+    from app.alerts.digest import enqueue_digests
 
     return enqueue_digests(session, now, ctx.settings, JOBS["digest"].period_of(ctx, now))
 

@@ -20,7 +20,7 @@ from sqlalchemy.pool import NullPool
 
 from app.db import Database
 from app.models import Lease, utcnow
-from app.services.sql_rows import affected
+from app.sql_rows import affected
 
 log = logging.getLogger("aed.scheduler.leader")
 LEADER_NAME = "scheduler-leader"

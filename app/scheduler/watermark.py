@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import JobWatermark
-from app.services.sql_rows import affected
+from app.sql_rows import affected
 
 
 def claim_period(session: Session, job_id: str, period: str, now: datetime) -> bool:

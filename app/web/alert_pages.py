@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.aeds.incidents import INCIDENT_KINDS
+from app.alerts import lifecycle as alert_service
+from app.alerts.lifecycle import ACTIVE, site_of_alert
 from app.auth.permissions import can_act_on_alert, ensure
 from app.extensions import db_session
 from app.models import Alert, Asset, User
-from app.services import alerts as alert_service
-from app.services.alerts import ACTIVE, site_of_alert
-from app.services.use_incidents import INCIDENT_KINDS
 from app.web import bp
 from app.web.common import get_or_404, now
 

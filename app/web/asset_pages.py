@@ -11,18 +11,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.auth.permissions import can_act_on_asset, ensure
-from app.extensions import db_session, get_settings
-from app.models import Alert, Asset, Device, DeviceEvent, DeviceState, Inspection, Telemetry
-from app.services.consumables import ReplacementError, replace_consumables
-from app.services.inspections import CHECK_ITEMS, Checklist, record_inspection
-from app.services.maintenance_mode import end_maintenance, start_maintenance
-from app.services.use_incidents import (
+from app.aeds.consumables import ReplacementError, replace_consumables
+from app.aeds.incidents import (
     IncidentError,
     IncidentReport,
     close_incident,
     open_incident_alerts,
 )
+from app.aeds.inspections import CHECK_ITEMS, Checklist, record_inspection
+from app.aeds.maintenance_mode import end_maintenance, start_maintenance
+from app.auth.permissions import can_act_on_asset, ensure
+from app.extensions import db_session, get_settings
+from app.models import Alert, Asset, Device, DeviceEvent, DeviceState, Inspection, Telemetry
 from app.web import bp
 from app.web.charts import line_chart
 from app.web.common import get_or_404, now, parse_date, push_config_and_report

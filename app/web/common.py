@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 
 from app.config import ReadinessPolicy
 from app.extensions import db_session, get_db, get_settings
+from app.gateways.desired_config import ConfigPublisher, push_pending
 from app.models import utcnow
 from app.models.base import Base
-from app.services.gateway_config import ConfigPublisher, push_pending
 
 M = TypeVar("M", bound=Base)
 

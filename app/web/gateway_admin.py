@@ -16,9 +16,8 @@ from sqlalchemy import select
 
 from app.auth.permissions import roles_required
 from app.extensions import db_session, get_settings
-from app.models import Site
-from app.services.broker_admin import BrokerAdmin, BrokerAdminError, resolve_admin_settings
-from app.services.provisioning import (
+from app.gateways.broker_admin import BrokerAdmin, BrokerAdminError, resolve_admin_settings
+from app.gateways.provisioning import (
     AgentEndpoint,
     DeviceBinding,
     Provisioned,
@@ -28,6 +27,7 @@ from app.services.provisioning import (
     revoke_gateway,
     rotate_gateway,
 )
+from app.models import Site
 from app.web import bp
 
 

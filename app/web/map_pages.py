@@ -20,7 +20,7 @@ from app.api.map_common import local_today, request_locale, restock_policy
 from app.auth.permissions import can_see_personal_data
 from app.extensions import db_session, get_settings
 from app.http_security import csp_nonce
-from app.services.map_records import MapQuery, count_map_records, map_records
+from app.mapping.map_records import MapQuery, count_map_records, map_records
 from app.web import bp
 from maps.assets import CSS_FILES, JS_FILES, STATIC_DIR
 from maps.builder import build_map_html

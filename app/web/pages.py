@@ -6,11 +6,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.extensions import db_session
+from app.mapping.public_policy import public_asset_clause
+from app.mapping.worklist import build_worklist
 from app.models import Asset, Site
-from app.services.public_policy import public_asset_clause
 from app.web import bp
 from app.web.labels import STATUS_LABELS
-from app.web.worklist import build_worklist
 
 
 @bp.get("/assets")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.auth.permissions import can_act_on_site, can_see_personal_data, ensure
 from app.extensions import db_session
 from app.models import Alert, Asset, Inspection, ParLevel, Site, StockLot, SupplyItem
-from app.services.stock_receipts import receive_stock
+from app.stock.receipts import receive_stock
 from app.web import bp
 from app.web.common import get_or_404, now, parse_date
 

@@ -33,8 +33,8 @@ from sqlalchemy import delete, insert, select
 from app import create_app, migrate
 from app.auth.tokens import issue_token
 from app.extensions import get_db
+from app.mapping.map_records import MapQuery, aed_records
 from app.models import Asset, Site, User
-from app.services.map_records import MapQuery, aed_records
 from maps.geo import bbox_around
 from tests.benchmarks.map_browser import OURS_DONE
 from tests.benchmarks.map_build import naive_folium_html

@@ -1,4 +1,4 @@
-"""Nearest AED through the app's service (app.services.nearest): SQLite query on the
+"""Nearest AED through the app's service (app.mapping.nearest): SQLite query on the
 (lat, lon) index with a widening box, then exact ranking. 100,000 AEDs on SQLite.
 
     python -m tests.benchmarks.nearest_api [--quick]
@@ -40,8 +40,8 @@ from sqlalchemy import insert
 
 from app import migrate
 from app.db import Database
+from app.mapping.nearest import NearestQuery, nearest_records
 from app.models import Asset, Site
-from app.services.nearest import NearestQuery, nearest_records
 
 CENTER = (31.27, 121.53)
 SPREAD = 0.10  # about 20 x 22 km around Yangpu

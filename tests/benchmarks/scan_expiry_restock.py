@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select, text
 
 from app import migrate
+from app.aeds.expiry_scan import run_expiry_scan
+from app.alerts.policy import AlertPolicy
 from app.db import Database
 from app.models import (
     Alert,
@@ -44,9 +46,7 @@ from app.models import (
     SupplyItem,
     Team,
 )
-from app.services.alert_policy import AlertPolicy
-from app.services.expiry_scan import run_expiry_scan
-from app.services.restock import run_restock
+from app.stock.shortage import run_restock
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)

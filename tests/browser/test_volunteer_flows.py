@@ -18,9 +18,9 @@ from playwright.sync_api import Page, sync_playwright
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.aeds.status import refresh_statuses
 from app.extensions import get_settings
 from app.models import Alert, Asset, DeviceState, Gateway, utcnow
-from app.services.asset_status import refresh_statuses
 from tests.browser.conftest import ARTIFACTS, DOC_IMAGES
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.wait import wait_for

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.alerts import lifecycle as alerts
+from app.alerts.lifecycle import AlertSpec, Subject
 from app.models import Alert, Asset
-from app.services import alerts
-from app.services.alerts import AlertSpec, Subject
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from app.aeds.readiness import ReadinessFacts, compute_readiness
 from app.config import ReadinessPolicy
-from app.services.readiness import ReadinessFacts, compute_readiness
 
 NOW = datetime(2026, 11, 29, 4, 0, tzinfo=UTC)
 TODAY = NOW.date()

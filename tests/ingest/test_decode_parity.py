@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.services.device_facts import RawMessage, _decode_all
+from app.devices.facts import RawMessage, _decode_all
 from device_agent.protocol import ProtocolError, decode
 
 TOPICS = st.sampled_from([

@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.devices.facts import BatchOutcome, FactsConfig, RawMessage, apply_batch
 from app.extensions import get_settings
 from app.models import (
     Alert,
@@ -24,7 +25,6 @@ from app.models import (
     QuarantinedMessage,
     Telemetry,
 )
-from app.services.device_facts import BatchOutcome, FactsConfig, RawMessage, apply_batch
 from tests.ingest.factory import NOW, event, heartbeat, register, state, telemetry
 
 Apply = Callable[..., BatchOutcome]

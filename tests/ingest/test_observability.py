@@ -9,10 +9,10 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from app.auth.tokens import issue_token
+from app.devices.facts import FactsConfig, RawMessage, apply_batch
 from app.extensions import get_settings
 from app.ingest.service import IngestOptions, IngestService
 from app.models import User, utcnow
-from app.services.device_facts import FactsConfig, RawMessage, apply_batch
 from tests.ingest.factory import NOW, register, telemetry
 
 

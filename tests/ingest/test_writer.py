@@ -13,13 +13,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 import app.ingest.writer as writer_module
+from app.devices.facts import FactsConfig, RawMessage
 from app.extensions import get_settings
 from app.ingest.inbox import Inbox
 from app.ingest.service import writer_database
 from app.ingest.stats import IngestStats
 from app.ingest.writer import BatchWriter, Inbound
 from app.models import DeadLetter, Telemetry
-from app.services.device_facts import FactsConfig, RawMessage
 from tests.ingest.factory import NOW, register, telemetry
 from tests.support.wait import wait_for
 

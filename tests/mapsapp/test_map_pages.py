@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.demo import yangpu
+from app.mapping.map_records import station_status
 from app.models import Alert, Asset, Gateway, ParLevel, Site, StockLot, Team, utcnow
-from app.services.map_records import station_status
 from maps.assets import STATIC_DIR
 from maps.payload import FIELDS
 from tests.mapsapp.conftest import add_random_aeds

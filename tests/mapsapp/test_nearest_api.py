@@ -12,8 +12,8 @@ from geopy.distance import geodesic
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.mapping.nearest import NearestQuery, lower_bound_m, nearest_ids
 from app.models import Asset, User
-from app.services.nearest import NearestQuery, lower_bound_m, nearest_ids
 from tests.mapsapp.conftest import add_random_aeds, token_for
 
 

@@ -10,6 +10,9 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.alerts.escalation import run_escalation
+from app.alerts.lifecycle import AlertSpec, Subject, raise_alert
+from app.alerts.policy import AlertPolicy
 from app.db import Database
 from app.extensions import get_settings
 from app.models import Alert, NotificationChannel, NotificationLog, NotificationRoute, Team
@@ -17,9 +20,6 @@ from app.notify.dispatch import dispatch_pending
 from app.notify.outbox import enqueue_alert_notifications
 from app.scheduler.context import JobContext
 from app.scheduler.jobs import JOBS, run_job
-from app.services.alert_policy import AlertPolicy
-from app.services.alerts import AlertSpec, Subject, raise_alert
-from app.services.escalation import run_escalation
 from tests.notify.receivers import MailBox, WebhookReceiver, smtp_server
 from tests.scheduler.factories import make_aed, make_site, make_team
 from tests.support.wait import wait_for
@@ -228,7 +228,7 @@ def test_one_message_per_expiry_stage(app: Flask, db: Session, hook: WebhookRece
     from datetime import date
     from zoneinfo import ZoneInfo
 
-    from app.services.expiry_scan import run_expiry_scan
+    from app.aeds.expiry_scan import run_expiry_scan
 
     tz = ZoneInfo("Asia/Shanghai")
     team = make_team(db)

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.aeds.expiry_scan import run_expiry_scan
+from app.alerts.policy import AlertPolicy
 from app.models import Alert
-from app.services.alert_policy import AlertPolicy
-from app.services.expiry_scan import run_expiry_scan
 from tests.scheduler.factories import make_aed, make_item, make_site, stock
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -107,7 +107,7 @@ def test_channels_file_is_configuration(db: Session, tmp_path: Path) -> None:
 
 
 def test_every_defined_job_is_enabled_by_default() -> None:
+    from app.alerts.policy import JOB_IDS
     from app.scheduler.jobs import JOBS
-    from app.services.alert_policy import JOB_IDS
 
     assert set(JOB_IDS) == set(JOBS)

@@ -8,7 +8,10 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.aeds.inspections_due import run_inspections_due
+from app.alerts.digest import enqueue_digests
 from app.extensions import get_settings
+from app.gateways.liveness import run_liveness
 from app.models import (
     Alert,
     Asset,
@@ -18,9 +21,6 @@ from app.models import (
     NotificationLog,
     NotificationRoute,
 )
-from app.services.digest import enqueue_digests
-from app.services.inspections_due import run_inspections_due
-from app.services.liveness import run_liveness
 from tests.scheduler.factories import make_aed, make_site, make_team
 
 NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.aeds.door_watch import run_door_watch
+from app.aeds.maintenance import end_expired_maintenance, start_maintenance
+from app.alerts.device_rules import on_device_event
+from app.alerts.policy import AlertPolicy
 from app.models import Alert, AuditLog, Device, DeviceState, Gateway
-from app.services.alert_policy import AlertPolicy
-from app.services.asset_alerts import on_device_event
-from app.services.door_watch import run_door_watch
-from app.services.maintenance import end_expired_maintenance, start_maintenance
 from tests.scheduler.factories import make_aed, make_site
 
 NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)

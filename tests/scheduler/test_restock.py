@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.alerts.policy import AlertPolicy
 from app.models import Alert, RestockTask, StockLot
-from app.services.alert_policy import AlertPolicy
-from app.services.restock import restock_list, run_restock
-from app.services.restock_tasks import Delivery, RestockError, complete_task
+from app.stock.shortage import restock_list, run_restock
+from app.stock.tasks import Delivery, RestockError, complete_task
 from tests.scheduler.factories import make_item, make_site, make_team, par, stock
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import migrate
+from app.alerts.policy import JOB_IDS
 from app.db import Database
 from app.models import Alert, JobRun
-from app.services.alert_policy import JOB_IDS
 from tests.scheduler.factories import make_aed, make_site
 from tests.scheduler.procs import runner_pid, runs, scheduler_procs
 from tests.support.postgres import PostgresServer

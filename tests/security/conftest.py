@@ -17,8 +17,8 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from app.services import dynsec
-from app.services.broker_admin import BrokerAdmin, BrokerAdminSettings
+from app.gateways import dynsec
+from app.gateways.broker_admin import BrokerAdmin, BrokerAdminSettings
 from tests.support.mosquitto import REPO_ROOT, MosquittoBroker, TlsFiles
 from tests.support.wait import wait_for
 
@@ -32,7 +32,7 @@ def admin_of(broker: MosquittoBroker, port: int | None = None) -> BrokerAdmin:
 
 
 def ingest_url(broker: MosquittoBroker) -> str:
-    from app.services.broker_admin import account_url
+    from app.gateways.broker_admin import account_url
 
     return account_url(broker.host, broker.port, broker.ingest.username, broker.ingest.password)
 

@@ -31,10 +31,10 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.aeds.expiry_scan import run_expiry_scan_and_refresh
+from app.alerts.policy import AlertPolicy
 from app.extensions import get_settings
 from app.models import Alert, Asset, Gateway, Site, Team
-from app.services.alert_policy import AlertPolicy
-from app.services.expiry_scan import run_expiry_scan_and_refresh
 from tests.security.probes import ALL, Probe, in_html_text, mark, marked, openings
 from tests.support.mosquitto import free_port
 from tests.support.web_login import csrf_token, login

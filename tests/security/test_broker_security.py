@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import dynsec
-from app.services.broker_admin import BrokerAdmin, BrokerAdminError
+from app.gateways import dynsec
+from app.gateways.broker_admin import BrokerAdmin, BrokerAdminError
 from tests.security.conftest import Clients, Probe, make_gateway
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.wait import wait_for
@@ -136,7 +136,7 @@ def test_client_id_takeover_is_refused_and_the_victim_stays_connected(
 def test_admin_commands_need_the_admin_account(
     secure_broker: MosquittoBroker, admin: BrokerAdmin, clients: Clients
 ) -> None:
-    from app.services.broker_admin import BrokerAdminSettings
+    from app.gateways.broker_admin import BrokerAdminSettings
 
     ingest = secure_broker.ingest
     as_ingest = BrokerAdmin(BrokerAdminSettings(secure_broker.host, secure_broker.port,

@@ -12,7 +12,7 @@ import pytest
 
 from app.config import load_settings
 from app.embedded_broker import MOSQUITTO_CONF, device_path, mosquitto_config, server_env
-from app.services.broker_admin import BrokerAdminSettings
+from app.gateways.broker_admin import BrokerAdminSettings
 from tests.security.conftest import Clients
 from tests.support.mosquitto import free_port, mosquitto_binary, port_accepts
 from tests.support.wait import wait_for

@@ -10,9 +10,9 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.devices.facts import FactsConfig, RawMessage, apply_batch
 from app.extensions import get_settings
 from app.models import DeadLetter, DeviceState, Gateway, QuarantinedMessage, Telemetry
-from app.services.device_facts import FactsConfig, RawMessage, apply_batch
 from tests.ingest.factory import register, telemetry
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)

@@ -33,7 +33,7 @@ TELEMETRY = f"aed/v1/gw/{GW}/dev/cab-1/telemetry"
 
 @pytest.fixture
 def app_config(app_config: dict[str, object], secure_broker: MosquittoBroker) -> dict[str, object]:
-    from app.services.broker_admin import account_url
+    from app.gateways.broker_admin import account_url
 
     admin = secure_broker.admin
     return {**app_config, "MQTT_ADMIN_URL": account_url(

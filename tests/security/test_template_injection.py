@@ -24,14 +24,14 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.aeds.expiry_scan import run_expiry_scan_and_refresh
+from app.alerts.digest import enqueue_digests
+from app.alerts.policy import AlertPolicy
 from app.db import Database
 from app.extensions import get_settings
 from app.models import NotificationChannel, NotificationLog, NotificationRoute, Team
 from app.notify.dispatch import dispatch_pending
 from app.notify.outbox import enqueue_alert_notifications
-from app.services.alert_policy import AlertPolicy
-from app.services.digest import enqueue_digests
-from app.services.expiry_scan import run_expiry_scan_and_refresh
 from maps.builder import build_map, build_map_html
 from maps.escape import html_and_js_text, json_for_script
 from maps.records import MapRecord

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.services.provisioning import AgentEndpoint, agent_config_toml
+from app.gateways.provisioning import AgentEndpoint, agent_config_toml
 from tests.security.conftest import TLS_PORT, AgentProcess, Clients, make_gateway
 from tests.support.mosquitto import MosquittoBroker, TlsFiles
 from tests.support.wait import wait_for
@@ -27,7 +27,7 @@ def test_agent_connects_over_tls_and_a_wrong_ca_fails_clearly(
     tmp_path: Path, secure_broker: MosquittoBroker, clients: Clients, certs: TlsFiles,
     other_ca: TlsFiles, agents: Callable[[Path], AgentProcess],
 ) -> None:
-    from app.services.broker_admin import BrokerAdmin, BrokerAdminSettings
+    from app.gateways.broker_admin import BrokerAdmin, BrokerAdminSettings
 
     admin = BrokerAdmin(BrokerAdminSettings(secure_broker.host, secure_broker.port,
                                             secure_broker.admin.username,

@@ -16,9 +16,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.gateways import dynsec
+from app.gateways.provisioning import AgentEndpoint, add_gateway
 from app.models import Gateway, Site
-from app.services import dynsec
-from app.services.provisioning import AgentEndpoint, add_gateway
 from device_agent.protocol import (
     ProtocolError,
     Reason,

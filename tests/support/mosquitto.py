@@ -185,7 +185,7 @@ class MosquittoBroker:
         self.secure = secure
         dynsec_file: Path | None = None
         if secure:
-            from app.services.dynsec import Account, bootstrap_config
+            from app.gateways.dynsec import Account, bootstrap_config
 
             self.admin = Account.generate("aed-admin")
             self.ingest = Account.generate("aed-ingest")

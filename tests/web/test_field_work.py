@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.alerts.policy import load_alert_policy
 from app.extensions import get_db, get_settings
 from app.models import (
     Alert,
@@ -30,7 +31,6 @@ from app.models import (
 )
 from app.scheduler.context import JobContext
 from app.scheduler.jobs import JOBS, run_job
-from app.services.alert_policy import load_alert_policy
 from tests.support.mosquitto import running_mosquitto
 from tests.support.wait import wait_for
 from tests.support.web_login import login, post_form

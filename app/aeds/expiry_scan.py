@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Integer, String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from app.aeds.status import refresh_statuses
+from app.alerts.bulk_sync import SyncCounts, sync_desired
+from app.alerts.policy import AlertPolicy
 from app.config import Settings
 from app.models import Alert, Asset, DeviceState, StockLot
-from app.services.alert_policy import AlertPolicy
-from app.services.alert_sync_sql import SyncCounts, sync_desired
-from app.services.asset_status import refresh_statuses
 
 NAMES = {"pad": ("电极片", "pads"), "battery": ("电池", "battery")}
 

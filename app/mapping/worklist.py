@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.alerts.lifecycle import ACTIVE
 from app.models import Alert, Asset, Site
-from app.services.alerts import ACTIVE
 
 STATUS_RANK = {"in_use": 0, "not_ready": 1, "unknown": 2, "attention": 3, "ready": 9}
 SEVERITY_RANK = {"urgent": 0, "critical": 1, "warning": 3, "info": 4}

@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.models import Alert
-from app.services.sql_rows import affected
+from app.sql_rows import affected
 
 ACTIVE = ("open", "acknowledged")
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.aeds.readiness import Readiness, ReadinessFacts, compute_readiness
 from app.config import ReadinessPolicy
 from app.models import Asset, Device, DeviceState, Gateway
-from app.services.readiness import Readiness, ReadinessFacts, compute_readiness
 
 
 def facts_for(

@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.alerts.lifecycle import ACTIVE
 from app.config import Settings
 from app.models import Alert, NotificationLog, RestockTask, Site, Team
 from app.notify.outbox import add_log, load_routes
 from app.notify.texts import kind_text
-from app.services.alerts import ACTIVE
 
 
 def team_digest(session: Session, team: Team) -> tuple[str, int]:

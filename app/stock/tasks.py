@@ -15,10 +15,10 @@ from sqlalchemy import delete, exists, insert, literal, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import FromClause
 
+from app.alerts.policy import AlertPolicy
 from app.models import AuditLog, RestockTask, RestockTaskLine, Site, StockLot
-from app.services.alert_policy import AlertPolicy
-from app.services.restock import run_restock
-from app.services.sql_rows import affected
+from app.sql_rows import affected
+from app.stock.shortage import run_restock
 
 
 class RestockError(ValueError):
@@ -104,7 +104,7 @@ def complete_task(
                          entity_type="restock_task", entity_id=str(task.id),
                          after={"delivered": {str(k): v for k, v in delivered.items()}}))
     session.flush()
-    from app.services.expiry_scan import scan_stock_expiry
+    from app.aeds.expiry_scan import scan_stock_expiry
 
     summary = run_restock(session, now, tz, policy, site_ids=[task.site_id])
     stock = scan_stock_expiry(session, now.astimezone(tz).date(), now, policy)

@@ -10,9 +10,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from app.alerts.lifecycle import AlertSpec, Subject, raise_alert, sync_alerts
 from app.config import ReadinessPolicy
 from app.models import Alert, Asset, DeviceState
-from app.services.alerts import AlertSpec, Subject, raise_alert, sync_alerts
 
 SENSOR_KINDS = frozenset({"self_test_failed", "temperature_out_of_range", "battery_low"})
 # Door and presence alerts are muted while a volunteer has the asset in maintenance.

@@ -36,8 +36,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
+from app.mapping.public_policy import public_asset_clause
 from app.models import Asset, Site
-from app.services.public_policy import public_asset_clause
 from maps.geo import MAX_DISTANCE_M, Ranked, bbox_around, distance_m
 from maps.records import MapRecord
 

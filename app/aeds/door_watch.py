@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.alerts.device_rules import in_maintenance
+from app.alerts.lifecycle import ACTIVE, AlertSpec, Subject, sync_alerts
+from app.alerts.policy import AlertPolicy
 from app.models import Alert, Asset, DeviceState
-from app.services.alert_policy import AlertPolicy
-from app.services.alerts import ACTIVE, AlertSpec, Subject, sync_alerts
-from app.services.asset_alerts import in_maintenance
 
 KINDS = frozenset({"door_open_too_long"})
 

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.alerts.lifecycle import ACTIVE, AlertSpec, Subject, raise_alert, resolve_condition
 from app.config import ReadinessPolicy
 from app.models import Alert, Asset
-from app.services.alerts import ACTIVE, AlertSpec, Subject, raise_alert, resolve_condition
 
 KINDS = ("inspection_due", "inspection_overdue")
 

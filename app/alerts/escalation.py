@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.alerts.policy import AlertPolicy
 from app.models import Alert
-from app.services.alert_policy import AlertPolicy
 
 
 def run_escalation(session: Session, now: datetime, policy: AlertPolicy) -> dict[str, int]:

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from app.aeds.status import refresh_statuses
+from app.alerts import lifecycle as alerts
 from app.config import ReadinessPolicy
+from app.gateways.desired_config import bump_desired_config
 from app.models import Alert, Asset, DeviceState, Gateway
-from app.services import alerts
-from app.services.asset_status import refresh_statuses
-from app.services.gateway_config import bump_desired_config
 
 PAD_ALERTS = ("pad_expiring", "pad_expired")
 BATTERY_ALERTS = ("battery_expiring", "battery_expired")

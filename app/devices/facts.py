@@ -28,6 +28,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app.aeds.status import refresh_statuses
+from app.alerts.device_rules import evaluate_sensor_alerts, on_device_event
+from app.alerts.lifecycle import AlertSpec, Subject, raise_alert, resolve_condition
 from app.config import ReadinessPolicy
 from app.models import (
     Asset,
@@ -40,9 +43,6 @@ from app.models import (
     QuarantinedMessage,
     Telemetry,
 )
-from app.services.alerts import AlertSpec, Subject, raise_alert, resolve_condition
-from app.services.asset_alerts import evaluate_sensor_alerts, on_device_event
-from app.services.asset_status import refresh_statuses
 from device_agent.protocol import (
     AGENT_TO_SERVER,
     DEFAULT_ROOT,

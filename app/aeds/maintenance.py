@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.aeds import maintenance_mode
 from app.models import Asset, AuditLog
-from app.services import maintenance_mode
 
 
 def start_maintenance(session: Session, asset: Asset, user_id: int | None, minutes: int,

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.aeds.status import refresh_statuses
+from app.alerts.lifecycle import ACTIVE, AlertSpec, Subject, sync_alerts
 from app.config import Settings
 from app.models import Alert, Asset, Device, Gateway
-from app.services.alerts import ACTIVE, AlertSpec, Subject, sync_alerts
-from app.services.asset_status import refresh_statuses
 
 GATEWAY_KINDS = frozenset({"gateway_offline"})
 DEVICE_KINDS = frozenset({"device_silent"})

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.services import dynsec
-from app.services.broker_admin import account_url
+from app.gateways import dynsec
+from app.gateways.broker_admin import account_url
 
 
 def write_secret(path: Path, text: str) -> None:

@@ -31,9 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import FromClause, Select
 
+from app.alerts.bulk_sync import SyncCounts, sync_desired
+from app.alerts.policy import AlertPolicy
 from app.models import ParLevel, StockLot
-from app.services.alert_policy import AlertPolicy
-from app.services.alert_sync_sql import SyncCounts, sync_desired
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def sync_stock_low_alerts(session: Session, short: FromClause, now: datetime,
 def run_restock(session: Session, now: datetime, tz: ZoneInfo, policy: AlertPolicy,
                 site_ids: list[int] | None = None) -> dict[str, int]:
     """The scheduled job: stock_low alerts and the open restock tasks, per station."""
-    from app.services.restock_tasks import sync_restock_tasks
+    from app.stock.tasks import sync_restock_tasks
 
     today = now.astimezone(tz).date()
     with materialized_shortage(session, today, policy, site_ids) as short:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from app.aeds.status import refresh_all
 from app.config import ReadinessPolicy
 from app.demo import yangpu
 from app.models import (
@@ -31,7 +32,6 @@ from app.models import (
     Team,
     User,
 )
-from app.services.asset_status import refresh_all
 
 DEVICE_ID = "cab-1"
 

@@ -22,9 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.passwords import hash_password
+from app.gateways import dynsec
+from app.gateways.broker_admin import BrokerAdmin
 from app.models import Asset, Device, Gateway, Site
-from app.services import dynsec
-from app.services.broker_admin import BrokerAdmin
 
 
 class ProvisioningError(ValueError):

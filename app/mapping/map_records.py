@@ -3,10 +3,10 @@
 Three layers:
 
 - AEDs by readiness: the cached ``Asset.status`` that the one readiness service keeps
-  (app/services/asset_status.py); nothing is recomputed here.
+  (app/aeds/status.py); nothing is recomputed here.
 - First-aid stations by restock state: sites with par levels, kits or of kind
   ``first_aid_station``, classed from the scheduler's shortage query
-  (app/services/restock.py), so the map and the restock alerts never disagree.
+  (app/stock/shortage.py), so the map and the restock alerts never disagree.
 - Gateways: offline when their retained state says so or the liveness job holds an
   open ``gateway_offline`` alert on them (the liveness rule is not re-implemented).
 
@@ -25,11 +25,11 @@ from typing import Any
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.alerts.lifecycle import ACTIVE
+from app.alerts.policy import AlertPolicy
+from app.mapping.public_policy import public_asset_clause
 from app.models import Alert, Asset, Gateway, Inspection, ParLevel, Site, Team
-from app.services.alert_policy import AlertPolicy
-from app.services.alerts import ACTIVE
-from app.services.public_policy import public_asset_clause
-from app.services.restock import shortage_query
+from app.stock.shortage import shortage_query
 from maps.records import KINDS, MapRecord
 
 #: A WGS-84 box (min_lat, min_lon, max_lat, max_lon), as maps.payload.parse_bbox gives.

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from app.aeds.status import refresh_statuses
+from app.alerts.lifecycle import Subject, resolve_condition
 from app.config import ReadinessPolicy
 from app.models import Asset, Inspection
-from app.services.alerts import Subject, resolve_condition
-from app.services.asset_status import refresh_statuses
 
 CHECK_ITEMS = ("ready_light_ok", "pads_ok", "battery_ok", "cabinet_ok", "alarm_ok", "supplies_ok")
 

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from app.aeds.consumables import ReplacementOutcome, replace_consumables
+from app.aeds.status import refresh_statuses
+from app.alerts import lifecycle as alerts
 from app.config import ReadinessPolicy
 from app.models import Alert, Asset
-from app.services import alerts
-from app.services.asset_status import refresh_statuses
-from app.services.consumables import ReplacementOutcome, replace_consumables
 
 INCIDENT_KINDS = ("aed_in_use", "cabinet_opened")
 
