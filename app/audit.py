@@ -60,6 +60,20 @@ def record(
     actor = actor_of(session)
     if actor is None:
         return None
+    return record_as(session, actor, action, entity_type, entity_id, before, after)
+
+
+def record_as(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditLog:
+    """An explicit entry by a named actor: a machine writer (a device, the scheduler)
+    records what it decided for people to see, without auditing its every row."""
     entry = AuditLog(
         user_id=actor.user_id, actor=actor.name, action=action, entity_type=entity_type,
         entity_id=entity_id, before=before, after=after,

@@ -16,6 +16,14 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from device_agent.protocol.thresholds import (
+    DEFAULT_BATTERY_LOW_PCT,
+    DEFAULT_TEMP_MAX_C,
+    DEFAULT_TEMP_MIN_C,
+    battery_low,
+    temp_out_of_range,
+)
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "settings.toml"
 #: Names in maps.tiles.PROVIDERS (kept here so settings load without importing folium).
@@ -42,20 +50,22 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class ReadinessPolicy:
     expiry_attention_days: int = 30
-    battery_low_pct: int = 20
-    temp_min_c: float = 0.0
-    temp_max_c: float = 50.0
+    battery_low_pct: int = DEFAULT_BATTERY_LOW_PCT
+    temp_min_c: float = DEFAULT_TEMP_MIN_C
+    temp_max_c: float = DEFAULT_TEMP_MAX_C
     inspection_interval_days: int = 30
     inspection_due_soon_days: int = 7
     liveness_intervals: int = 3
     default_report_interval_s: int = 300
+    # A gateway's `offline` will counts once it has stood this long (reconnect flaps).
+    offline_grace_s: int = 0
 
-    # The two sensor thresholds, defined once for readiness, alert rules and ingest.
+    # The tests themselves are the protocol's, so the agent reports at the same lines.
     def temp_out_of_range(self, temp_c: float | None) -> bool:
-        return temp_c is not None and not (self.temp_min_c <= temp_c <= self.temp_max_c)
+        return temp_out_of_range(temp_c, self.temp_min_c, self.temp_max_c)
 
     def battery_low(self, battery_pct: int | None) -> bool:
-        return battery_pct is not None and battery_pct < self.battery_low_pct
+        return battery_low(battery_pct, self.battery_low_pct)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from app.config import load_settings
 from app.demo.seed import DemoRefused, seed_demo
 from app.demo.yangpu import DEMO_USERS
 from app.embedded_broker import device_path, server_env
-from app.extensions import get_db, get_settings
+from app.extensions import get_aed_context, get_db
 from app.models import Asset, utcnow
 
 log = logging.getLogger("aed.run")
@@ -80,11 +80,10 @@ def prepare() -> list[str]:
     with app.app_context():
         db = get_db()
         migrate.upgrade(db.engine)
-        settings = get_settings()
         with db.session() as session:
             if not session.scalar(select(func.count()).select_from(Asset)):
                 try:
-                    result = seed_demo(session, utcnow(), settings.readiness, settings.tz)
+                    result = seed_demo(session, utcnow(), get_aed_context())
                 except DemoRefused as exc:
                     log.warning("demo not loaded: %s", exc)
                 else:

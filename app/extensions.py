@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
+from app.aeds.refresh import AedContext
+from app.alerts.policy import AlertPolicy, load_alert_policy
 from app.config import Settings
 from app.db import Database
 
@@ -21,6 +23,26 @@ def get_settings(app: Flask | None = None) -> Settings:
 
 def get_db(app: Flask | None = None) -> Database:
     return (app or current_app).extensions["aed.db"]
+
+
+def get_alert_policy(app: Flask | None = None) -> AlertPolicy:
+    """The alert policy (config/alerts.toml < environment < the app's overrides), read
+    once per app."""
+    app = app or current_app
+    policy: AlertPolicy | None = app.extensions.get("aed.alert_policy")
+    if policy is None:
+        policy = app.extensions["aed.alert_policy"] = load_alert_policy(app.config)
+    return policy
+
+
+def get_aed_context(app: Flask | None = None) -> AedContext:
+    """What the AED evaluation needs, for entry points that change facts."""
+    app = app or current_app
+    ctx: AedContext | None = app.extensions.get("aed.aed_context")
+    if ctx is None:
+        ctx = app.extensions["aed.aed_context"] = AedContext.of(
+            get_settings(app), get_alert_policy(app))
+    return ctx
 
 
 def db_session() -> Session:

@@ -1,23 +1,18 @@
-"""Turn changes in readings into protocol events, in one place."""
+"""Turn changes in readings into protocol events and immediate reports, in one place."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from device_agent.drivers.base import POWER
-from device_agent.protocol import EventKind
+from device_agent.protocol import EVENT_READINGS, EventKind, Thresholds
 
 # (reading, value) -> event raised when the reading takes that value.
-_ON_VALUE: dict[tuple[str, Any], EventKind] = {
-    ("door", "open"): EventKind.DOOR_OPENED,
-    ("door", "closed"): EventKind.DOOR_CLOSED,
-    ("aed_present", False): EventKind.AED_REMOVED,
-    ("aed_present", True): EventKind.AED_RETURNED,
-    ("self_test", "fail"): EventKind.SELF_TEST_FAILED,
-    ("self_test", "pass"): EventKind.SELF_TEST_PASSED,
-    (POWER, False): EventKind.POWER_LOST,
-    (POWER, True): EventKind.POWER_RESTORED,
+_ON_VALUE: Mapping[tuple[str, Any], EventKind] = {
+    reading: kind for kind, reading in EVENT_READINGS.items()
 }
+# The readings events come from, in the order their events are raised.
+_SOURCES: tuple[str, ...] = tuple(dict.fromkeys(name for name, _ in EVENT_READINGS.values()))
 # Worth an event even on the first reading after start (nothing to compare with).
 _ALARMING_AT_START = frozenset(
     {
@@ -31,7 +26,7 @@ _ALARMING_AT_START = frozenset(
 
 def derive_events(previous: dict[str, Any], current: dict[str, Any]) -> list[EventKind]:
     out: list[EventKind] = []
-    for key in ("door", "aed_present", "self_test", POWER):
+    for key in _SOURCES:
         if key not in current:
             continue
         event = _ON_VALUE.get((key, current[key]))
@@ -46,23 +41,13 @@ def derive_events(previous: dict[str, Any], current: dict[str, Any]) -> list[Eve
 
 
 def crossed_thresholds(
-    previous: dict[str, Any],
-    current: dict[str, Any],
-    temp_min: float,
-    temp_max: float,
-    battery_low: int,
+    previous: dict[str, Any], current: dict[str, Any], thresholds: Thresholds
 ) -> bool:
     """True when a reading moved across a threshold: report now, not at the next period."""
+    for name, test in (("temp_c", thresholds.temp_out_of_range),
+                       ("battery_pct", thresholds.battery_low)):
+        before, now = previous.get(name), current.get(name)
+        if before is not None and now is not None and test(before) != test(now):
+            return True
+    return False
 
-    def temp_out(r: dict[str, Any]) -> bool | None:
-        t = r.get("temp_c")
-        return None if t is None else not (temp_min <= t <= temp_max)
-
-    def battery_low_(r: dict[str, Any]) -> bool | None:
-        b = r.get("battery_pct")
-        return None if b is None else b < battery_low
-
-    return any(
-        f(previous) is not None and f(current) is not None and f(previous) != f(current)
-        for f in (temp_out, battery_low_)
-    )

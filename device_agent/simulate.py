@@ -138,7 +138,7 @@ def build_runtimes(
         phase = rng.uniform(0, args.interval)
         rt.next_poll += phase
         rt.next_heartbeat += rng.uniform(0, args.heartbeat)
-        rt.next_connect_at += rng.uniform(0, min(2.0, args.interval))
+        rt.connection.next_connect_at += rng.uniform(0, min(2.0, args.interval))
         out.append(rt)
     return out
 

@@ -1,6 +1,8 @@
 """Map building for the AED tracker: a library with no knowledge of Flask or the database.
 
-The app turns its domain objects into :class:`maps.records.MapRecord` values and calls:
+The app turns its domain objects into :class:`maps.records.MapRecord` values, describes
+how each status looks and what it is called (:class:`maps.status_style.StatusLook`) and
+gives the page texts: this library owns no words in any language. Then it calls:
 
 - :func:`maps.builder.build_map_html` for a whole map page (embedded data or bbox mode),
 - :func:`maps.builder.features_payload` for the JSON the page's bbox mode fetches,

@@ -46,9 +46,10 @@ from jinja2 import Template
 
 from maps.assets import DEFAULT_STATIC_URL, use_local_assets
 from maps.escape import html_and_js_text, json_for_script
+from maps.geo import wgs84_to_gcj02
 from maps.payload import KIND_CODES, Coords, encode
 from maps.records import KINDS, MapRecord
-from maps.status_style import UI_TEXT, legend, normalise_locale
+from maps.status_style import Legend, legend_config
 from maps.tiles import TileProvider, get_provider
 
 Mode = Literal["embed", "bbox"]
@@ -57,6 +58,15 @@ Mode = Literal["embed", "bbox"]
 DEFAULT_CENTER = (31.2600, 121.5300)
 DEFAULT_FEATURES_URL = "/api/v1/map-features"
 DEFAULT_NEAREST_URL = "/api/v1/nearest"
+#: The texts the page script shows (layer names, controls, popup captions). The caller
+#: gives them in its reader's language (this library owns no words); a key left out
+#: shows as itself.
+TEXT_KEYS: tuple[str, ...] = (
+    "layer_aed", "layer_station", "layer_gateway", "search", "open_now", "nearest",
+    "nearest_busy", "nearest_none", "nearest_error", "pad_expiry", "battery_expiry",
+    "last_check", "access_hours", "open", "closed", "hours_unknown", "details", "contact",
+    "legend", "too_many", "load_error", "shown",
+)
 
 #: A CSP nonce is base64 (or base64url) text; anything else could break the attribute.
 _NONCE = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
@@ -165,8 +175,9 @@ def _tile_config(provider: TileProvider) -> dict[str, Any] | None:
 def build_map(
     records: Iterable[MapRecord] = (),
     *,
+    legend: Legend | None = None,
+    text: Mapping[str, str] | None = None,
     tiles: str | TileProvider = "osm",
-    locale: str | None = None,
     static_url: str = DEFAULT_STATIC_URL,
     mode: Mode = "embed",
     features_url: str = DEFAULT_FEATURES_URL,
@@ -182,7 +193,9 @@ def build_map(
 ) -> MapPage:
     """A :class:`MapPage` ready to render (``page.render()``).
 
-    ``records`` are WGS-84; for a GCJ-02 provider (``tiles="amap"``) positions are
+    ``legend`` says how each status looks and what it is called, ``text`` gives the
+    :data:`TEXT_KEYS`, both in the reader's language; without them statuses show their
+    codes on a neutral marker and texts their keys. ``records`` are WGS-84; for a GCJ-02 provider (``tiles="amap"``) positions are
     converted here. ``public=True`` drops non-public records and private fields.
     ``center`` (WGS-84) defaults to the median record position, else Yangpu.
     ``nearest_url=None`` hides the nearest-AED control. ``nonce`` marks the page's
@@ -191,15 +204,12 @@ def build_map(
     if nonce is not None and not _NONCE.fullmatch(nonce):
         raise ValueError("a CSP nonce must be base64 text")
     provider = get_provider(tiles)
-    loc = normalise_locale(locale)
     coords: Coords = "gcj02" if provider.gcj02 else "wgs84"
     recs = list(records)
     if public:
         recs = [r for r in recs if r.public]
     lat, lon = center or _center(recs)
     if coords == "gcj02":
-        from maps.geo import wgs84_to_gcj02
-
         lat, lon = wgs84_to_gcj02(lat, lon)
 
     m = folium.Map(
@@ -212,9 +222,8 @@ def build_map(
 
     config = {
         "mode": mode,
-        "locale": loc,
-        "text": UI_TEXT[loc],
-        "legend": legend(loc),
+        "text": {key: (text or {}).get(key, key) for key in TEXT_KEYS},
+        "legend": legend_config(legend or {}),
         "kinds": [k for k in KINDS if k in kinds],
         "kind_codes": list(KIND_CODES),
         "coords": coords,

@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from maps.geo import Ranked, gcj02_to_wgs84, wgs84_to_gcj02
 from maps.hours import TZ, weekly_intervals
+from maps.hours import open_now as hours_open_now
 from maps.records import KINDS, MapRecord, public_view
 
 Coords = Literal["wgs84", "gcj02"]
@@ -203,8 +204,6 @@ def nearest_payload(
     (lat/lon WGS-84). With coords=gcj02 each item also has ``map_lat``/``map_lon`` for
     panning a GCJ-02 map. ``open_now`` maps record id to the value of
     :func:`maps.hours.open_now` (computed from access_hours when not given)."""
-    from maps.hours import open_now as hours_open_now
-
     out = []
     for rk in ranked:
         dist, r = rk.distance_m, rk.item

@@ -16,22 +16,16 @@ Kind = Literal["aed", "station", "gateway"]
 
 KINDS: tuple[Kind, ...] = ("aed", "station", "gateway")
 
-#: Allowed status values per kind, in legend order.
-STATUSES: dict[str, tuple[str, ...]] = {
-    "aed": ("ready", "attention", "not_ready", "in_use", "unknown"),
-    "station": ("ok", "low", "expiring", "empty", "unknown"),
-    "gateway": ("online", "offline", "unknown"),
-}
-
 
 @dataclass(frozen=True, slots=True)
 class MapRecord:
     """One thing on the map.
 
-    ``id`` is unique within its kind. ``link`` is the URL of the asset's own page.
-    ``access_hours`` is an OSM-style opening_hours string (see :mod:`maps.hours`);
-    empty means unknown. ``contact`` holds non-public text (a volunteer's name or phone)
-    that only the internal map shows.
+    ``id`` is unique within its kind. ``status`` is the caller's code, drawn as the
+    legend given to the builder says (this library knows no status names). ``link`` is
+    the URL of the asset's own page. ``access_hours`` is an OSM-style opening_hours
+    string (see :mod:`maps.hours`); empty means unknown. ``contact`` holds non-public
+    text (a volunteer's name or phone) that only the internal map shows.
     """
 
     id: str
@@ -50,7 +44,7 @@ class MapRecord:
     public: bool = True
 
     def __post_init__(self) -> None:
-        if self.kind not in STATUSES:
+        if self.kind not in KINDS:
             raise ValueError(f"unknown kind {self.kind!r}")
         if not (-90.0 <= self.lat <= 90.0 and -180.0 <= self.lon <= 180.0):
             raise ValueError(f"position out of range: {self.lat}, {self.lon}")

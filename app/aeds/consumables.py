@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from app.aeds.status import refresh_statuses
-from app.alerts import lifecycle as alerts
-from app.config import ReadinessPolicy
+from app.aeds.refresh import AedContext, refresh_aeds
+from app.alerts import lifecycle
 from app.gateways.desired_config import bump_desired_config
 from app.models import Alert, Asset, DeviceState, Gateway
 
@@ -34,8 +32,7 @@ def replace_consumables(
     asset: Asset,
     user_id: int | None,
     now: datetime,
-    policy: ReadinessPolicy,
-    tz: ZoneInfo,
+    ctx: AedContext,
     pad_expiry: date | None = None,
     battery_expiry: date | None = None,
     paediatric_pad_expiry: date | None = None,
@@ -43,7 +40,7 @@ def replace_consumables(
     """Record new pads and/or battery. The caller commits, then publishes the config."""
     if pad_expiry is None and battery_expiry is None and paediatric_pad_expiry is None:
         raise ReplacementError("nothing replaced")
-    today = now.astimezone(tz).date()
+    today = now.astimezone(ctx.tz).date()
     for value in (pad_expiry, battery_expiry, paediatric_pad_expiry):
         if value is not None and value <= today:
             raise ReplacementError("the new expiry date must be in the future")
@@ -65,16 +62,16 @@ def replace_consumables(
             state.pad_expiry = pad_expiry
         if battery_expiry is not None:
             state.battery_expiry = battery_expiry
-    subject = alerts.Subject.of_asset(asset)
+    subject = lifecycle.Subject.of_asset(asset)
     for kind in replaced_kinds:
-        alert = alerts.active_alert(session, subject, kind)
+        alert = lifecycle.active_alert(session, subject, kind)
         if alert is not None:
-            outcome.resolved.append(alerts.resolve(session, alert, user_id, now, "replaced"))
-    refresh_statuses(session, [asset], now, policy, tz)
+            outcome.resolved.append(lifecycle.resolve(session, alert, user_id, now, "replaced"))
+    refresh_aeds(session, [asset.id], now, ctx)
     if asset.device is not None:
         gateway = session.get(Gateway, asset.device.gateway_id)
         if gateway is not None:
-            message = bump_desired_config(session, gateway, policy, now)
+            message = bump_desired_config(session, gateway, ctx.readiness, now)
             outcome.gateway_id = gateway.id
             outcome.config_version = message.config_version
     return outcome

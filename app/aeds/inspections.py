@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from app.aeds.status import refresh_statuses
-from app.alerts.lifecycle import Subject, resolve_condition
-from app.config import ReadinessPolicy
+from app.aeds.refresh import AedContext, refresh_aeds
+from app.alerts import lifecycle
 from app.models import Asset, Inspection
 
 CHECK_ITEMS = ("ready_light_ok", "pads_ok", "battery_ok", "cabinet_ok", "alarm_ok", "supplies_ok")
@@ -42,8 +40,7 @@ def record_inspection(
     checklist: Checklist,
     user_id: int | None,
     now: datetime,
-    policy: ReadinessPolicy,
-    tz: ZoneInfo,
+    ctx: AedContext,
     notes: str | None = None,
     photo_path: str | None = None,
 ) -> Inspection:
@@ -54,8 +51,11 @@ def record_inspection(
     )
     session.add(inspection)
     asset.last_inspection_at = now
-    subject = Subject.of_asset(asset)
+    subject = lifecycle.Subject.of_asset(asset)
+    # The check itself answers these (the evaluation would only say "cleared").
     for kind in ("inspection_due", "inspection_overdue"):
-        resolve_condition(session, subject, kind, now, resolution="inspected")
-    refresh_statuses(session, [asset], now, policy, tz)
+        alert = lifecycle.active_alert(session, subject, kind)
+        if alert is not None:
+            lifecycle.resolve(session, alert, user_id, now, "inspected")
+    refresh_aeds(session, [asset.id], now, ctx)
     return inspection

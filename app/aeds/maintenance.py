@@ -1,44 +1,65 @@
-"""Maintenance mode with an audit trail, and the job that ends it.
+"""Maintenance mode: a volunteer at the cabinet mutes door and presence alerts for a
+while. One operation for the web and the API, audited, and the job that ends it.
 
-The rule itself (how long, what it sets) lives in `maintenance_mode` (used by the web
-page); this module adds who/when to the audit log. Muting is a time check
-(`asset_alerts.in_maintenance`), so it ends by itself the moment `maintenance_until`
-passes; the job only tidies the column and records the end.
+Muting is a time check in the evaluation (``maintenance_until`` in the future), so it
+ends by itself the moment the time passes; ending it (by hand or by the job) also
+closes the story of whatever the door did meanwhile (``presence_reset_at``), so a
+volunteer's visit never raises an alert afterwards.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.aeds import maintenance_mode
-from app.models import Asset, AuditLog
+from app import audit
+from app.aeds.refresh import AedContext, refresh_aeds
+from app.models import Asset
+
+MAX_MAINTENANCE_MINUTES = 8 * 60
 
 
-def start_maintenance(session: Session, asset: Asset, user_id: int | None, minutes: int,
-                      now: datetime) -> datetime:
-    until = maintenance_mode.start_maintenance(asset, minutes, now)
-    session.add(AuditLog(at=now, user_id=user_id, actor=f"user:{user_id}",
-                         action="maintenance_start", entity_type="asset",
-                         entity_id=str(asset.id), after={"until": until.isoformat()}))
+class MaintenanceError(ValueError):
+    pass
+
+
+def start_maintenance(session: Session, asset: Asset, minutes: int, now: datetime,
+                      ctx: AedContext) -> datetime:
+    if not 1 <= minutes <= MAX_MAINTENANCE_MINUTES:
+        raise MaintenanceError(f"maintenance lasts 1 to {MAX_MAINTENANCE_MINUTES} minutes")
+    until = now + timedelta(minutes=minutes)
+    asset.maintenance_until = until
+    audit.record(session, "maintenance_start", "asset", str(asset.id), None,
+                 {"until": until.isoformat(), "minutes": minutes})
+    refresh_aeds(session, [asset.id], now, ctx)
     return until
 
 
-def end_maintenance(session: Session, asset: Asset, user_id: int | None, now: datetime) -> None:
+SYSTEM = audit.Actor(None, "system")
+
+
+def end_maintenance(session: Session, asset: Asset, now: datetime, ctx: AedContext,
+                    actor: audit.Actor | None = None) -> bool:
+    """End it now (``actor``: who, when not the session's person); False when it was
+    not on."""
     if asset.maintenance_until is None:
-        return
-    session.add(AuditLog(at=now, user_id=user_id, actor=f"user:{user_id}" if user_id else "system",
-                         action="maintenance_end", entity_type="asset", entity_id=str(asset.id),
-                         before={"until": asset.maintenance_until.isoformat()}))
-    maintenance_mode.end_maintenance(asset)
+        return False
+    who = actor or audit.actor_of(session) or SYSTEM
+    audit.record_as(session, who, "maintenance_end", "asset", str(asset.id),
+                    {"until": asset.maintenance_until.isoformat()}, None)
+    asset.maintenance_until = None
+    asset.presence_reset_at = now
+    refresh_aeds(session, [asset.id], now, ctx)
+    return True
 
 
-def end_expired_maintenance(session: Session, now: datetime) -> dict[str, int]:
-    ended = session.scalars(
+def end_expired_maintenance(session: Session, now: datetime, ctx: AedContext) -> dict[str, int]:
+    """The job: maintenance windows that ran out end, with an audit row by "system"."""
+    ended = list(session.scalars(
         select(Asset).where(Asset.maintenance_until.is_not(None), Asset.maintenance_until <= now)
-    ).all()
+    ))
     for asset in ended:
-        end_maintenance(session, asset, None, now)
+        end_maintenance(session, asset, now, ctx, actor=SYSTEM)
     return {"ended": len(ended)}

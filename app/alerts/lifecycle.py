@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models import Alert, AlertComment, Asset, Gateway, Site
+from app.models import Alert, AlertComment, Asset, Gateway, Site, Team, User
 
 # kind -> (default severity, resolves by itself when the condition clears)
 ALERT_KINDS: dict[str, tuple[str, bool]] = {
@@ -199,10 +199,46 @@ def comment(
     return note
 
 
-def assign(alert: Alert, team_id: int | None = None, user_id: int | None = None) -> Alert:
+def team_in_charge(alert: Alert, site_team_id: int | None) -> int | None:
+    """The team whose routes hear of an alert: the one it was assigned to, else its
+    site's."""
+    return alert.assigned_team_id or site_team_id
+
+
+class AssignError(AlertError):
+    """Why an alert cannot be given to that team: ``code`` is "resolved", "unknown_team"
+    or "unknown_user"."""
+
+    def __init__(self, code: str, text: str) -> None:
+        super().__init__(text)
+        self.code = code
+
+
+def assign(session: Session, alert: Alert, team_id: int | None,
+           user_id: int | None = None) -> bool:
+    """Give an active alert to a team (``None``: back to its site's team) and, optionally,
+    one person of it. Its notifications go to that team's routes from now on
+    (app/notify/outbox.py). The alert is news for a team that takes it over, so it is
+    told again at once, to the new team. Returns whether the team in charge changed.
+
+    The caller commits (the session's audit hook records who did it) and may wake the
+    notifier (app/notify/now.py).
+    """
+    if alert.status not in ACTIVE:
+        raise AssignError("resolved", f"alert {alert.id} is {alert.status}; it cannot be assigned")
+    if team_id is not None and session.get(Team, team_id) is None:
+        raise AssignError("unknown_team", f"there is no team {team_id}")
+    if user_id is not None and session.get(User, user_id) is None:
+        raise AssignError("unknown_user", f"there is no user {user_id}")
+    site = site_of_alert(session, alert)
+    site_team = site.team_id if site is not None else None
+    before = team_in_charge(alert, site_team)
     alert.assigned_team_id = team_id
     alert.assigned_user_id = user_id
-    return alert
+    handed_over = team_in_charge(alert, site_team) != before
+    if handed_over and alert.last_notified_at is not None:
+        alert.last_notified_at = None  # the outbox's "needs telling": a new round
+    return handed_over
 
 
 def site_of_alert(session: Session, alert: Alert) -> Site | None:

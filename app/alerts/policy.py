@@ -1,19 +1,23 @@
-"""Alert, scheduler and notification settings: config/alerts.toml < env < app overrides."""
+"""Alert, scheduler and notification settings: config/alerts.toml < env < app overrides.
+
+Every default is the dataclass field's, written once: the file and the environment
+only override. Environment and override names are ``ALERTS_<FIELD>`` (``ALERTS_JOBS``
+for the enabled jobs).
+"""
 
 from __future__ import annotations
 
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from app.config import PROJECT_ROOT, ConfigError
 
 ALERTS_FILE = PROJECT_ROOT / "config" / "alerts.toml"
-JOB_IDS = ("expiry_scan", "restock", "liveness", "door_watch", "inspections_due",
-           "escalation", "notify", "maintenance", "config_push", "digest")
+DEFAULT_INTERVAL_S = 3600.0
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,8 @@ class AlertPolicy:
     intervals: Mapping[str, float] = field(default_factory=dict)
     # Test/demo knob: when set, every job (the digest too) runs at this interval.
     job_interval_s: float | None = None
-    enabled_jobs: tuple[str, ...] = JOB_IDS
+    #: Job ids to run (None: every job the scheduler defines; it checks the names).
+    enabled_jobs: tuple[str, ...] | None = None
     retry_base_s: float = 30
     retry_max_s: float = 3600
     max_attempts: int = 30
@@ -43,7 +48,16 @@ class AlertPolicy:
     def interval_of(self, job_id: str) -> float:
         if self.job_interval_s:
             return self.job_interval_s
-        return float(self.intervals.get(job_id, 3600))
+        return float(self.intervals.get(job_id, DEFAULT_INTERVAL_S))
+
+
+#: Where each field sits in config/alerts.toml (top level unless named here).
+_SECTION = {"lease_s": "scheduler", "leader": "scheduler", "intervals": "scheduler",
+            "retry_base_s": "notify", "retry_max_s": "notify", "max_attempts": "notify",
+            "send_timeout_s": "notify", "channels_file": "notify"}
+#: Set only from the environment or overrides, under these names.
+_ENV_ONLY = {"enabled_jobs": "ALERTS_JOBS", "job_interval_s": "ALERTS_JOB_INTERVAL_S"}
+_DICTS = ("repeat_after_min", "intervals")
 
 
 def _days(name: str, value: Any) -> tuple[int, ...]:
@@ -57,6 +71,39 @@ def _days(name: str, value: Any) -> tuple[int, ...]:
     return days
 
 
+def _number(name: str, value: Any, kind: type) -> Any:
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(name, f"expected a number, got {value!r}") from None
+
+
+def _coerce(name: str, key: str, value: Any, default: Any) -> Any:
+    if key in ("expiry_lead_days", "stock_lead_days"):
+        return _days(name, value)
+    if key == "enabled_jobs":
+        jobs = tuple(j.strip() for j in str(value).split(",") if j.strip())
+        return jobs or None
+    if key == "job_interval_s":
+        return float(value) if value else None
+    if key == "channels_file":
+        if not value:
+            return None
+        path = Path(str(value))
+        return path if path.is_absolute() else PROJECT_ROOT / path
+    if key == "leader":
+        if value not in {"auto", "advisory", "lease"}:
+            raise ConfigError(name, f"must be auto, advisory or lease, got {value!r}")
+        return str(value)
+    if key in _DICTS:
+        return dict(value)
+    if isinstance(default, bool):
+        return str(value).strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int | float):
+        return _number(name, value, type(default))
+    return value
+
+
 def load_alert_policy(
     overrides: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
@@ -65,59 +112,20 @@ def load_alert_policy(
     env = os.environ if env is None else env
     overrides = overrides or {}
     raw: dict[str, Any] = tomllib.loads(path.read_text("utf-8")) if path.exists() else {}
-    sched = raw.get("scheduler", {})
-    notify = raw.get("notify", {})
-
-    def pick(key: str, default: Any) -> Any:
-        name = f"ALERTS_{key.upper()}"
+    defaults = AlertPolicy()
+    values: dict[str, Any] = {}
+    for f in fields(AlertPolicy):
+        name = _ENV_ONLY.get(f.name, f"ALERTS_{f.name.upper()}")
         if name in overrides:
-            return overrides[name]
-        if name in env:
-            return env[name]
-        return default
-
-    def num(key: str, default: Any, kind: type = float) -> Any:
-        value = pick(key, default)
-        try:
-            return kind(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"ALERTS_{key.upper()}", f"expected a number, got {value!r}") from None
-
-    interval = pick("job_interval_s", None)
-    enabled = pick("jobs", None)
-    channels = pick("channels_file", notify.get("channels_file"))
-    channels_path = None
-    if channels:
-        channels_path = Path(channels)
-        if not channels_path.is_absolute():
-            channels_path = PROJECT_ROOT / channels_path
-    jobs = tuple(j.strip() for j in enabled.split(",") if j.strip()) if enabled else JOB_IDS
-    unknown = set(jobs) - set(JOB_IDS)
-    if unknown:
-        raise ConfigError("ALERTS_JOBS", f"unknown jobs {sorted(unknown)}; known: {JOB_IDS}")
-    leader = str(pick("leader", sched.get("leader", "auto")))
-    if leader not in {"auto", "advisory", "lease"}:
-        raise ConfigError("ALERTS_LEADER", f"must be auto, advisory or lease, got {leader!r}")
-    return AlertPolicy(
-        expiry_lead_days=_days("ALERTS_EXPIRY_LEAD_DAYS",
-                               pick("expiry_lead_days", raw.get("expiry_lead_days", [90, 30, 7]))),
-        stock_lead_days=_days("ALERTS_STOCK_LEAD_DAYS",
-                              pick("stock_lead_days", raw.get("stock_lead_days", [90, 30, 7]))),
-        critical_within_days=num("critical_within_days", raw.get("critical_within_days", 7), int),
-        restock_lead_days=num("restock_lead_days", raw.get("restock_lead_days", 30), int),
-        door_open_limit_min=num("door_open_limit_min", raw.get("door_open_limit_min", 10)),
-        repeat_after_min=dict(raw.get("repeat_after_min", AlertPolicy().repeat_after_min)),
-        escalate_after_repeats=num("escalate_after_repeats",
-                                   raw.get("escalate_after_repeats", 2), int),
-        digest_hour=num("digest_hour", raw.get("digest_hour", 8), int),
-        lease_s=num("lease_s", sched.get("lease_s", 30)),
-        leader=leader,
-        intervals=dict(sched.get("intervals", {})),
-        job_interval_s=float(interval) if interval else None,
-        enabled_jobs=jobs,
-        retry_base_s=num("retry_base_s", notify.get("retry_base_s", 30)),
-        retry_max_s=num("retry_max_s", notify.get("retry_max_s", 3600)),
-        max_attempts=num("max_attempts", notify.get("max_attempts", 30), int),
-        send_timeout_s=num("send_timeout_s", notify.get("send_timeout_s", 10)),
-        channels_file=channels_path,
-    )
+            value = overrides[name]
+        elif name in env and f.name not in _DICTS:
+            value = env[name]
+        elif f.name in _ENV_ONLY:
+            continue
+        else:
+            section = raw.get(_SECTION[f.name], {}) if f.name in _SECTION else raw
+            if f.name not in section:
+                continue
+            value = section[f.name]
+        values[f.name] = _coerce(name, f.name, value, getattr(defaults, f.name))
+    return AlertPolicy(**values)

@@ -1,113 +1,144 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from flask import jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from app.aeds.incidents import INCIDENT_KINDS
-from app.alerts import lifecycle as alert_service
-from app.alerts.lifecycle import site_of_alert
-from app.api import bp
-from app.api.common import (
-    bad_request,
-    enum_list_arg,
-    forbidden,
-    int_arg,
-    iso,
-    json_body,
-    not_found,
-    page_args,
-    paginated,
-    require_reader,
-    require_writer,
+from app.alerts import lifecycle
+from app.alerts.catalogue import INCIDENT_KINDS
+from app.alerts.subjects import AlertWords, describe
+from app.api.access import Access, caller
+from app.api.blueprint import api
+from app.api.listing import page_of, where_given
+from app.api.problems import conflict, forbidden, not_found
+from app.api.replies import json_reply
+from app.api.schemas.alerts import (
+    RESOLUTION_LENGTH,
+    Alert,
+    AlertComment,
+    AlertPage,
+    AlertQuery,
+    AlertRef,
+    NewComment,
+    Resolution,
 )
-from app.api.problems import ApiProblem
 from app.auth.permissions import can_act_on_alert
-from app.extensions import db_session
-from app.models import Alert, utcnow
-from app.models.alert import ALERT_STATUSES, SEVERITIES
+from app.extensions import db_session, get_settings
+from app.i18n import current_locale_code
+from app.models import Alert as AlertRow
+from app.models import utcnow
+
+_ACTION_ERRORS = {
+    403: "Another team's alert, or a read-only account",
+    404: "No such alert",
+    409: "Not possible in the alert's current state",
+}
 
 
-def alert_body(alert: Alert) -> dict[str, Any]:
-    return {
-        "id": alert.id, "kind": alert.kind, "severity": alert.severity,
-        "status": alert.status, "subject_type": alert.subject_type,
-        "subject_id": alert.subject_id, "asset_id": alert.asset_id, "site_id": alert.site_id,
-        "gateway_id": alert.gateway_id, "message": alert.message,
-        "opened_at": iso(alert.opened_at), "acknowledged_at": iso(alert.acknowledged_at),
-        "acknowledged_by": alert.acknowledged_by_id, "resolved_at": iso(alert.resolved_at),
-        "resolved_by": alert.resolved_by_id, "resolution": alert.resolution,
-        "comments": [
-            {"user_id": c.user_id, "body": c.body, "created_at": iso(c.created_at)}
-            for c in alert.comments
-        ],
-    }
+def alert_bodies(alerts: list[AlertRow]) -> list[Alert]:
+    """The alerts' bodies, worded in the caller's language (Accept-Language, or the
+    language chosen on the site) from their kind and structured detail."""
+    words = describe(db_session(), alerts, current_locale_code(), get_settings().tz)
+    return [_body(a, words[a.id]) for a in alerts]
 
 
-@bp.get("/alerts")
-def list_alerts() -> ResponseReturnValue:
-    require_reader()
-    page = page_args()
-    query = select(Alert).order_by(Alert.opened_at.desc(), Alert.id.desc())
-    statuses = enum_list_arg("status", ALERT_STATUSES)
-    if statuses:
-        query = query.where(Alert.status.in_(statuses))
-    severities = enum_list_arg("severity", SEVERITIES)
-    if severities:
-        query = query.where(Alert.severity.in_(severities))
-    kinds = enum_list_arg("kind", tuple(alert_service.ALERT_KINDS))
-    if kinds:
-        query = query.where(Alert.kind.in_(kinds))
-    for name, column in (("asset_id", Alert.asset_id), ("site_id", Alert.site_id)):
-        value = int_arg(name)
-        if value is not None:
-            query = query.where(column == value)
-    return paginated(db_session(), query, page, alert_body)
+def alert_body(alert: AlertRow) -> Alert:
+    return alert_bodies([alert])[0]
 
 
-def _alert_or_404(alert_id: int) -> Alert:
-    alert = db_session().get(Alert, alert_id)
+def _body(alert: AlertRow, words: AlertWords) -> Alert:
+    return Alert(
+        id=alert.id, kind=alert.kind, severity=alert.severity, status=alert.status,
+        subject_type=alert.subject_type, subject_id=alert.subject_id,
+        asset_id=alert.asset_id, site_id=alert.site_id, gateway_id=alert.gateway_id,
+        title=words.title, message=words.text, where=words.where, stage=alert.stage,
+        detail=alert.detail or {}, opened_at=alert.opened_at,
+        acknowledged_at=alert.acknowledged_at, acknowledged_by=alert.acknowledged_by_id,
+        resolved_at=alert.resolved_at, resolved_by=alert.resolved_by_id,
+        resolution=alert.resolution,
+        comments=[AlertComment(user_id=c.user_id, body=c.body, created_at=c.created_at)
+                  for c in alert.comments],
+    )
+
+
+@api.get("/alerts", summary="List alerts, newest first", query=AlertQuery, reply=AlertPage)
+def list_alerts(query: AlertQuery) -> ResponseReturnValue:
+    rows = select(AlertRow).order_by(AlertRow.opened_at.desc(), AlertRow.id.desc())
+    rows = where_given(rows, [
+        (AlertRow.status, query.status), (AlertRow.severity, query.severity),
+        (AlertRow.kind, query.kind), (AlertRow.asset_id, query.asset_id),
+        (AlertRow.site_id, query.site_id)])
+    page = page_of(AlertPage, db_session(), rows, query, lambda row: row)
+    page.items = alert_bodies(page.items)  # type: ignore[arg-type]
+    return json_reply(page)
+
+
+def _alert(alert_id: int) -> AlertRow:
+    alert = db_session().get(AlertRow, alert_id)
     if alert is None:
         raise not_found("alert")
     return alert
 
 
-@bp.get("/alerts/<int:alert_id>")
+@api.get("/alerts/<int:alert_id>", summary="One alert", path=AlertRef, reply=Alert,
+         errors={404: "No such alert"})
 def get_alert(alert_id: int) -> ResponseReturnValue:
-    require_reader()
-    return jsonify(alert_body(_alert_or_404(alert_id)))
+    return json_reply(alert_body(_alert(alert_id)))
 
 
-@bp.post("/alerts/<int:alert_id>/<action>")
-def alert_action(alert_id: int, action: str) -> ResponseReturnValue:
-    if action not in {"acknowledge", "resolve", "comments"}:
-        raise not_found("alert action")
-    user = require_writer()
-    alert = _alert_or_404(alert_id)
-    if not can_act_on_alert(user, alert, site_of_alert(db_session(), alert)):
+def _act_on(alert_id: int) -> AlertRow:
+    """The alert, if the caller may act on it."""
+    alert = _alert(alert_id)
+    if not can_act_on_alert(caller(), alert, lifecycle.site_of_alert(db_session(), alert)):
         raise forbidden("This alert belongs to another team's site.")
-    dbs = db_session()
-    body = json_body() if action != "acknowledge" else {}
+    return alert
+
+
+def _done(alert: AlertRow, status: int = 200) -> ResponseReturnValue:
+    db_session().commit()
+    return json_reply(alert_body(alert), status)
+
+
+@contextmanager
+def _state_change() -> Iterator[None]:
     try:
-        if action == "acknowledge":
-            alert_service.acknowledge(dbs, alert, user.id, utcnow())
-        elif action == "resolve":
-            if alert.kind in INCIDENT_KINDS:
-                raise ApiProblem(409, "Conflict", "Close use incidents with the incident "
-                                 "checklist so the AED is restored.", "use-incident")
-            resolution = body.get("resolution", "resolved")
-            if not isinstance(resolution, str) or not resolution.strip():
-                raise bad_request("'resolution' must be a non-empty string.")
-            alert_service.resolve(dbs, alert, user.id, utcnow(), resolution.strip()[:200])
-        else:
-            text = body.get("body")
-            if not isinstance(text, str) or not text.strip() or len(text) > 2000:
-                raise bad_request("'body' must be text of 1 to 2000 characters.")
-            alert_service.comment(dbs, alert, user.id, text, utcnow())
-    except alert_service.AlertError as exc:
-        dbs.rollback()
-        raise ApiProblem(409, "Conflict", str(exc), "alert-state") from None
-    dbs.commit()
-    return jsonify(alert_body(alert)), 201 if action == "comments" else 200
+        yield
+    except lifecycle.AlertError as exc:
+        db_session().rollback()
+        raise conflict(str(exc), "alert-state") from None
+
+
+@api.post("/alerts/<int:alert_id>/acknowledge", summary="Acknowledge an open alert",
+          path=AlertRef, reply=Alert, access=Access.WRITER, errors=_ACTION_ERRORS)
+def acknowledge_alert(alert_id: int) -> ResponseReturnValue:
+    alert = _act_on(alert_id)
+    with _state_change():
+        lifecycle.acknowledge(db_session(), alert, caller().id, utcnow())
+    return _done(alert)
+
+
+@api.post("/alerts/<int:alert_id>/resolve", summary="Resolve an alert (not use incidents)",
+          path=AlertRef, body=Resolution, reply=Alert, access=Access.WRITER,
+          errors=_ACTION_ERRORS, description="Use incidents (aed_in_use, cabinet_opened) "
+          "answer 409: close them with the incident checklist so the AED is restored.")
+def resolve_alert(alert_id: int, body: Resolution) -> ResponseReturnValue:
+    alert = _act_on(alert_id)
+    if alert.kind in INCIDENT_KINDS:
+        raise conflict("Close use incidents with the incident checklist so the AED is "
+                       "restored.", "use-incident")
+    with _state_change():
+        lifecycle.resolve(db_session(), alert, caller().id, utcnow(),
+                          body.resolution.strip()[:RESOLUTION_LENGTH])
+    return _done(alert)
+
+
+@api.post("/alerts/<int:alert_id>/comments", summary="Comment on an alert", path=AlertRef,
+          body=NewComment, reply=Alert, status=201, access=Access.WRITER,
+          errors=_ACTION_ERRORS)
+def comment_on_alert(alert_id: int, body: NewComment) -> ResponseReturnValue:
+    alert = _act_on(alert_id)
+    with _state_change():
+        lifecycle.comment(db_session(), alert, caller().id, body.body, utcnow())
+    return _done(alert, 201)

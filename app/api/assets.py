@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -14,152 +12,99 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from app.api import bp
-from app.api.common import (
-    bad_request,
-    bool_arg,
-    enum_list_arg,
-    int_arg,
-    iso,
-    not_found,
-    page_args,
-    str_arg,
-)
+from app.api.access import Access
+from app.api.blueprint import api
+from app.api.listing import Rows, count, where_given
+from app.api.problems import not_found
 from app.api.response_cache import ResponseCache, VersionMemo
+from app.api.schemas.assets import Asset, AssetPage, AssetQuery, AssetRef, AssetSummary
 from app.extensions import db_session
 from app.mapping.public_policy import asset_is_public, public_asset_body, public_asset_clause
-from app.models import ASSET_KINDS, READINESS_STATUSES, Asset, Site
-
-
-def asset_summary(asset: Asset, site: Site) -> dict[str, Any]:
-    return {
-        "id": asset.id,
-        "external_id": asset.external_id,
-        "kind": asset.kind,
-        "name": asset.name,
-        "name_en": asset.name_en,
-        "site": {"id": site.id, "name": site.name, "name_en": site.name_en},
-        "lat": asset.lat,
-        "lon": asset.lon,
-        "status": asset.status,
-        "status_reasons": asset.status_reasons.split(",") if asset.status_reasons else [],
-        "pad_expiry": iso(asset.pad_expiry),
-        "battery_expiry": iso(asset.battery_expiry),
-        "last_inspection_at": iso(asset.last_inspection_at),
-        "access_hours": asset.access_hours,
-        "monitored": asset.device_pk is not None,
-    }
-
-
-def asset_detail_body(asset: Asset, site: Site) -> dict[str, Any]:
-    body = asset_summary(asset, site)
-    body.update({
-        "manufacturer": asset.manufacturer, "model": asset.model, "serial": asset.serial,
-        "cabinet": asset.cabinet, "indoor": asset.indoor, "public": asset.public,
-        "maintenance_until": iso(asset.maintenance_until),
-        "in_use_since": iso(asset.in_use_since),
-        "status_changed_at": iso(asset.status_changed_at),
-    })
-    return body
-
-
-def parse_bbox(raw: str) -> tuple[float, float, float, float]:
-    parts = raw.split(",")
-    try:
-        min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
-    except ValueError:
-        raise bad_request("'bbox' must be minLon,minLat,maxLon,maxLat.") from None
-    if not all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
-        raise bad_request("'bbox' must be four finite numbers.")
-    # Map clients send corners in either order and past the antimeridian when zoomed
-    # out: normalise instead of refusing.
-    lons = sorted((max(-180.0, min(180.0, min_lon)), max(-180.0, min(180.0, max_lon))))
-    lats = sorted((max(-90.0, min(90.0, min_lat)), max(-90.0, min(90.0, max_lat))))
-    return lons[0], lats[0], lons[1], lats[1]
-
+from app.models import Asset as AssetRow
+from app.models import Site
 
 _cache = ResponseCache()
 _version = VersionMemo()
 _LIST_COLUMNS = (
-    Asset.id, Asset.external_id, Asset.kind, Asset.name, Asset.name_en, Site.id, Site.name,
-    Site.name_en, Asset.lat, Asset.lon, Asset.status, Asset.status_reasons, Asset.pad_expiry,
-    Asset.battery_expiry, Asset.last_inspection_at, Asset.access_hours, Asset.device_pk,
+    AssetRow.id, AssetRow.external_id, AssetRow.kind, AssetRow.name, AssetRow.name_en,
+    Site.id, Site.name, Site.name_en, AssetRow.lat, AssetRow.lon, AssetRow.status,
+    AssetRow.status_reasons, AssetRow.pad_expiry, AssetRow.battery_expiry,
+    AssetRow.last_inspection_at, AssetRow.access_hours, AssetRow.device_pk,
+)
+_VERSION_QUERY = select(
+    func.max(AssetRow.updated_at), func.count(AssetRow.id), func.max(AssetRow.status_changed_at)
 )
 
 
-def _row_summary(row: Any) -> dict[str, Any]:
+def _reasons(stored: str | None) -> list[str]:
+    return stored.split(",") if stored else []
+
+
+def _row_summary(row: Any) -> AssetSummary:
     (aid, ext, kind, name, name_en, site_id, site_name, site_name_en, lat, lon, status,
      reasons, pad, battery, inspected, hours, device_pk) = row
-    return {
-        "id": aid, "external_id": ext, "kind": kind, "name": name, "name_en": name_en,
-        "site": {"id": site_id, "name": site_name, "name_en": site_name_en},
-        "lat": lat, "lon": lon, "status": status,
-        "status_reasons": reasons.split(",") if reasons else [],
-        "pad_expiry": iso(pad), "battery_expiry": iso(battery),
-        "last_inspection_at": iso(inspected), "access_hours": hours,
-        "monitored": device_pk is not None,
-    }
+    return AssetSummary(
+        id=aid, external_id=ext, kind=kind, name=name, name_en=name_en,
+        site={"id": site_id, "name": site_name, "name_en": site_name_en},
+        lat=lat, lon=lon, status=status, status_reasons=_reasons(reasons),
+        pad_expiry=pad, battery_expiry=battery, last_inspection_at=inspected,
+        access_hours=hours, monitored=device_pk is not None,
+    )
 
 
-@dataclass(frozen=True)
-class AssetFilter:
-    kinds: list[str] | None
-    statuses: list[str] | None
-    site_id: int | None
-    team_id: int | None
-    monitored: bool | None
-    text: str | None
-    bbox: tuple[float, float, float, float] | None
-
-    @classmethod
-    def from_request(cls) -> AssetFilter:
-        raw_bbox = request.args.get("bbox")
-        return cls(
-            kinds=enum_list_arg("kind", ASSET_KINDS),
-            statuses=enum_list_arg("status", READINESS_STATUSES),
-            site_id=int_arg("site_id"), team_id=int_arg("team_id"),
-            monitored=bool_arg("monitored"), text=str_arg("q"),
-            bbox=parse_bbox(raw_bbox) if raw_bbox else None,
-        )
-
-    def query(self, public: bool) -> Any:
-        query = select(*_LIST_COLUMNS).join(Site, Asset.site_id == Site.id).order_by(Asset.id)
-        if public:
-            query = query.where(public_asset_clause())
-        if self.kinds:
-            query = query.where(Asset.kind.in_(self.kinds))
-        if self.statuses:
-            query = query.where(Asset.status.in_(self.statuses))
-        if self.site_id is not None:
-            query = query.where(Asset.site_id == self.site_id)
-        if self.team_id is not None:
-            query = query.where(Site.team_id == self.team_id)
-        if self.monitored is not None:
-            query = query.where(
-                Asset.device_pk.is_not(None) if self.monitored else Asset.device_pk.is_(None)
-            )
-        if self.text:
-            like = f"%{self.text}%"
-            query = query.where(or_(Asset.name.ilike(like), Asset.name_en.ilike(like),
-                                    Asset.external_id.ilike(like)))
-        if self.bbox:
-            min_lon, min_lat, max_lon, max_lat = self.bbox
-            query = query.where(Asset.lat.between(min_lat, max_lat),
-                                Asset.lon.between(min_lon, max_lon))
-        return query
+def asset_body(asset: AssetRow, site: Site) -> Asset:
+    return Asset(
+        id=asset.id, external_id=asset.external_id, kind=asset.kind, name=asset.name,
+        name_en=asset.name_en, site={"id": site.id, "name": site.name, "name_en": site.name_en},
+        lat=asset.lat, lon=asset.lon, status=asset.status,
+        status_reasons=_reasons(asset.status_reasons), pad_expiry=asset.pad_expiry,
+        battery_expiry=asset.battery_expiry, last_inspection_at=asset.last_inspection_at,
+        access_hours=asset.access_hours, monitored=asset.device_pk is not None,
+        manufacturer=asset.manufacturer, model=asset.model, serial=asset.serial,
+        cabinet=asset.cabinet, indoor=asset.indoor, public=asset.public,
+        maintenance_until=asset.maintenance_until, in_use_since=asset.in_use_since,
+        status_changed_at=asset.status_changed_at,
+    )
 
 
-_VERSION_QUERY = select(
-    func.max(Asset.updated_at), func.count(Asset.id), func.max(Asset.status_changed_at)
-)
+def _list_query(q: AssetQuery, public: bool) -> Rows:
+    query = select(*_LIST_COLUMNS).join(Site, AssetRow.site_id == Site.id).order_by(AssetRow.id)
+    if public:
+        query = query.where(public_asset_clause())
+    query = where_given(query, [
+        (AssetRow.kind, q.kind), (AssetRow.status, q.status), (AssetRow.site_id, q.site_id),
+        (Site.team_id, q.team_id)])
+    if q.monitored is not None:
+        query = query.where(AssetRow.device_pk.is_not(None) if q.monitored
+                            else AssetRow.device_pk.is_(None))
+    if q.q:
+        like = f"%{q.q}%"
+        query = query.where(or_(AssetRow.name.ilike(like), AssetRow.name_en.ilike(like),
+                                AssetRow.external_id.ilike(like)))
+    if q.bbox:
+        min_lon, min_lat, max_lon, max_lat = q.bbox
+        query = query.where(AssetRow.lat.between(min_lat, max_lat),
+                            AssetRow.lon.between(min_lon, max_lon))
+    return query
 
 
-@bp.get("/assets")
-def list_assets() -> ResponseReturnValue:
-    page = page_args(default_limit=500, max_limit=5000)
-    filters = AssetFilter.from_request()
+def _list_body(q: AssetQuery, public: bool) -> bytes:
     session = db_session()
+    query = _list_query(q, public)
+    rows = session.execute(query.limit(q.limit).offset(q.offset)).all()
+    items = [_row_summary(r).model_dump(mode="json") for r in rows]
+    if public:
+        items = [public_asset_body(item) for item in items]
+    return json.dumps({"items": items, "total": count(session, query), "limit": q.limit,
+                       "offset": q.offset}, ensure_ascii=False, separators=(",", ":")
+                      ).encode("utf-8")
+
+
+@api.get("/assets", summary="List AEDs and kits", query=AssetQuery, reply=AssetPage,
+         access=Access.PUBLIC)
+def list_assets(query: AssetQuery) -> ResponseReturnValue:
     public = not current_user.is_authenticated
+    session = db_session()
     version = _version.get(lambda: tuple(session.execute(_VERSION_QUERY).one()))
     gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
     # The audience is part of the key: a signed-in answer is never served to the public.
@@ -167,14 +112,7 @@ def list_assets() -> ResponseReturnValue:
         request.query_string.decode("latin-1"))
     body = _cache.get(key, version)
     if body is None:
-        query = filters.query(public)
-        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        rows = session.execute(query.limit(page.limit).offset(page.offset)).all()
-        shape = (lambda r: public_asset_body(_row_summary(r))) if public else _row_summary
-        body = json.dumps({
-            "items": [shape(r) for r in rows], "total": int(total or 0),
-            "limit": page.limit, "offset": page.offset,
-        }, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        body = _list_body(query, public)
         if gzip_ok:
             # Compressed once and cached: a 500-asset answer shrinks about tenfold.
             body = gzip.compress(body, compresslevel=6, mtime=0)
@@ -188,14 +126,16 @@ def list_assets() -> ResponseReturnValue:
     return response
 
 
-@bp.get("/assets/<int:asset_id>")
+@api.get("/assets/<int:asset_id>", summary="One asset", path=AssetRef, reply=Asset,
+         access=Access.PUBLIC, errors={404: "No such asset (or not public)"})
 def get_asset(asset_id: int) -> ResponseReturnValue:
     row = db_session().execute(
-        select(Asset, Site).join(Site, Asset.site_id == Site.id).where(Asset.id == asset_id)
+        select(AssetRow, Site).join(Site, AssetRow.site_id == Site.id)
+        .where(AssetRow.id == asset_id)
     ).first()
     if row is None:
         raise not_found("asset")
-    body = asset_detail_body(*row)
+    body = asset_body(*row).model_dump(mode="json")
     if current_user.is_authenticated:
         return jsonify(body)
     if not asset_is_public(row[0]):

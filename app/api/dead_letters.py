@@ -8,85 +8,81 @@ Both are listed here with counts per reason, newest first.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
-from flask import jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 
-from app.api import bp
-from app.api.common import forbidden, iso, page_args, require_reader, str_arg
+from app.api.access import Access
+from app.api.blueprint import api
+from app.api.listing import count, where_given
+from app.api.replies import json_reply
+from app.api.schemas.ingest_admin import (
+    Base64Preview,
+    DeadLetter,
+    DeadLetterPage,
+    Quarantined,
+    QuarantinePage,
+    RejectedPage,
+    RejectedQuery,
+    TextPreview,
+)
 from app.extensions import db_session
-from app.models import DeadLetter, QuarantinedMessage
+from app.models import DeadLetter as DeadLetterRow
+from app.models import QuarantinedMessage
 
 PREVIEW_BYTES = 2048
 
 
-def require_admin() -> Any:
-    user = require_reader()
-    if getattr(user, "role", None) != "admin":
-        raise forbidden("Only administrators may see rejected device messages.")
-    return user
-
-
-def payload_preview(payload: bytes) -> dict[str, Any]:
+def payload_preview(payload: bytes) -> TextPreview | Base64Preview:
     """Text when it decodes (cut to a preview), else base64, so any bytes stay JSON-safe."""
     head = payload[:PREVIEW_BYTES]
+    truncated = len(payload) > PREVIEW_BYTES
     try:
-        return {"text": head.decode("utf-8"), "truncated": len(payload) > PREVIEW_BYTES}
+        return TextPreview(text=head.decode("utf-8"), truncated=truncated)
     except UnicodeDecodeError:
-        return {"base64": base64.b64encode(head).decode("ascii"),
-                "truncated": len(payload) > PREVIEW_BYTES}
+        return Base64Preview(base64=base64.b64encode(head).decode("ascii"),
+                             truncated=truncated)
 
 
-def dead_letter_body(row: DeadLetter) -> dict[str, Any]:
-    return {
-        "id": row.id, "received_at": iso(row.received_at), "topic": row.topic,
-        "gateway_id": row.gateway_id, "reason": row.reason, "detail": row.detail,
-        "size": row.size, "payload": payload_preview(row.payload),
-    }
-
-
-def quarantine_body(row: QuarantinedMessage) -> dict[str, Any]:
-    return {
-        "id": row.id, "received_at": iso(row.received_at), "topic": row.topic,
-        "gateway_id": row.gateway_id, "device_id": row.device_id, "msg_id": row.msg_id,
-        "reason": row.reason, "count": row.count, "payload": row.payload,
-    }
-
-
-def _listing(model: Any, query: Select[Any], serialize: Any) -> ResponseReturnValue:
-    page = page_args()
-    gateway_id = str_arg("gateway_id", 100)
-    reason = str_arg("reason", 40)
-    if gateway_id:
-        query = query.where(model.gateway_id == gateway_id)
-    if reason:
-        query = query.where(model.reason == reason)
-    session = db_session()
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = session.scalars(query.limit(page.limit).offset(page.offset)).all()
-    counts: dict[str, int] = {
-        row[0]: int(row[1])
-        for row in session.execute(select(model.reason, func.count()).group_by(model.reason))
-    }
-    return jsonify({
-        "items": [serialize(r) for r in rows], "total": int(total or 0),
-        "limit": page.limit, "offset": page.offset, "counts_by_reason": counts,
-    })
-
-
-@bp.get("/dead-letters")
-def list_dead_letters() -> ResponseReturnValue:
-    require_admin()
-    query = select(DeadLetter).order_by(DeadLetter.received_at.desc(), DeadLetter.id.desc())
-    return _listing(DeadLetter, query, dead_letter_body)
-
-
-@bp.get("/quarantine")
-def list_quarantine() -> ResponseReturnValue:
-    require_admin()
-    query = select(QuarantinedMessage).order_by(
-        QuarantinedMessage.received_at.desc(), QuarantinedMessage.id.desc()
+def dead_letter_body(row: DeadLetterRow) -> DeadLetter:
+    return DeadLetter(
+        id=row.id, received_at=row.received_at, topic=row.topic, gateway_id=row.gateway_id,
+        reason=row.reason, detail=row.detail, size=row.size,
+        payload=payload_preview(row.payload),
     )
-    return _listing(QuarantinedMessage, query, quarantine_body)
+
+
+def quarantine_body(row: QuarantinedMessage) -> Quarantined:
+    return Quarantined(
+        id=row.id, received_at=row.received_at, topic=row.topic, gateway_id=row.gateway_id,
+        device_id=row.device_id, msg_id=row.msg_id, reason=row.reason, count=row.count,
+        payload=row.payload,
+    )
+
+
+def _page(model: Any, shape: type[RejectedPage], body: Callable[[Any], Any],
+          query: RejectedQuery) -> ResponseReturnValue:
+    """Newest first, with the counts per reason of all rows (whatever the filters)."""
+    rows = select(model).order_by(model.received_at.desc(), model.id.desc())
+    rows = where_given(rows, [(model.gateway_id, query.gateway_id),
+                              (model.reason, query.reason)])
+    session = db_session()
+    counts = {reason: int(n) for reason, n in
+              session.execute(select(model.reason, func.count()).group_by(model.reason))}
+    page = session.scalars(rows.limit(query.limit).offset(query.offset))
+    return json_reply(shape(items=[body(r) for r in page], total=count(session, rows),
+                            limit=query.limit, offset=query.offset, counts_by_reason=counts))
+
+
+@api.get("/dead-letters", summary="Rejected device messages (ingest; admins)",
+         query=RejectedQuery, reply=DeadLetterPage, access=Access.ADMIN)
+def list_dead_letters(query: RejectedQuery) -> ResponseReturnValue:
+    return _page(DeadLetterRow, DeadLetterPage, dead_letter_body, query)
+
+
+@api.get("/quarantine", summary="Messages from unregistered gateways/devices (admins)",
+         query=RejectedQuery, reply=QuarantinePage, access=Access.ADMIN)
+def list_quarantine(query: RejectedQuery) -> ResponseReturnValue:
+    return _page(QuarantinedMessage, QuarantinePage, quarantine_body, query)

@@ -1,56 +1,39 @@
 from __future__ import annotations
 
-from typing import Any
-
-from flask import jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from app.api import bp
-from app.api.common import (
-    enum_list_arg,
-    int_arg,
-    iso,
-    not_found,
-    page_args,
-    paginated,
-    require_reader,
-)
+from app.api.blueprint import api
+from app.api.listing import page_of, where_given
+from app.api.problems import not_found
+from app.api.replies import json_reply
+from app.api.schemas.gateways import Gateway, GatewayPage, GatewayQuery, GatewayRef
 from app.extensions import db_session
-from app.models import Gateway
-
-GATEWAY_STATES = ("online", "offline", "stopped", "unknown")
+from app.models import Gateway as GatewayRow
 
 
-def gateway_body(gw: Gateway) -> dict[str, Any]:
-    return {
-        "id": gw.id, "site_id": gw.site_id, "name": gw.name, "state": gw.state,
-        "state_ts": iso(gw.state_ts), "last_seen_at": iso(gw.last_seen_at),
-        "agent_version": gw.agent_version, "outbox_depth": gw.outbox_depth,
-        "report_interval_s": gw.report_interval_s, "revoked": gw.revoked,
-        "desired_config_version": gw.desired_config_version,
-        "reported_config_version": gw.reported_config_version,
-    }
+def gateway_body(gw: GatewayRow) -> Gateway:
+    return Gateway(
+        id=gw.id, site_id=gw.site_id, name=gw.name, state=gw.state, state_ts=gw.state_ts,
+        last_seen_at=gw.last_seen_at, agent_version=gw.agent_version,
+        outbox_depth=gw.outbox_depth, report_interval_s=gw.report_interval_s,
+        revoked=gw.revoked, desired_config_version=gw.desired_config_version,
+        reported_config_version=gw.reported_config_version,
+    )
 
 
-@bp.get("/gateways")
-def list_gateways() -> ResponseReturnValue:
-    require_reader()
-    page = page_args()
-    query = select(Gateway).order_by(Gateway.id)
-    states = enum_list_arg("state", GATEWAY_STATES)
-    if states:
-        query = query.where(Gateway.state.in_(states))
-    site_id = int_arg("site_id")
-    if site_id is not None:
-        query = query.where(Gateway.site_id == site_id)
-    return paginated(db_session(), query, page, gateway_body)
+@api.get("/gateways", summary="List gateways", query=GatewayQuery, reply=GatewayPage)
+def list_gateways(query: GatewayQuery) -> ResponseReturnValue:
+    rows = select(GatewayRow).order_by(GatewayRow.id)
+    rows = where_given(rows, [(GatewayRow.state, query.state),
+                              (GatewayRow.site_id, query.site_id)])
+    return json_reply(page_of(GatewayPage, db_session(), rows, query, gateway_body))
 
 
-@bp.get("/gateways/<gateway_id>")
+@api.get("/gateways/<gateway_id>", summary="One gateway", path=GatewayRef,
+         reply=Gateway, errors={404: "No such gateway"})
 def get_gateway(gateway_id: str) -> ResponseReturnValue:
-    require_reader()
-    gw = db_session().get(Gateway, gateway_id[:64])
+    gw = db_session().get(GatewayRow, gateway_id)
     if gw is None:
         raise not_found("gateway")
-    return jsonify(gateway_body(gw))
+    return json_reply(gateway_body(gw))

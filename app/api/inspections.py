@@ -1,79 +1,62 @@
 from __future__ import annotations
 
-from typing import Any
-
-from flask import jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from app.aeds.inspections import CHECK_ITEMS, Checklist, record_inspection
-from app.api import bp
-from app.api.common import (
-    bad_request,
-    body_id,
-    enum_list_arg,
-    forbidden,
-    int_arg,
-    iso,
-    json_body,
-    not_found,
-    page_args,
-    paginated,
-    require_reader,
-    require_writer,
+from app.api.access import Access, caller
+from app.api.blueprint import api
+from app.api.listing import page_of, where_given
+from app.api.problems import forbidden, not_found
+from app.api.replies import json_reply
+from app.api.schemas.inspections import (
+    Inspection,
+    InspectionFields,
+    InspectionPage,
+    InspectionQuery,
+    NewInspection,
+    NewInspectionFields,
 )
 from app.auth.permissions import can_act_on_asset
-from app.extensions import db_session, get_settings
-from app.models import Asset, Inspection, utcnow
+from app.extensions import db_session, get_aed_context
+from app.models import Asset, utcnow
+from app.models import Inspection as InspectionRow
 
 
-def inspection_body(ins: Inspection) -> dict[str, Any]:
-    body: dict[str, Any] = {
+def inspection_body(ins: InspectionRow) -> InspectionFields:
+    return Inspection.model_validate({
         "id": ins.id, "asset_id": ins.asset_id, "site_id": ins.site_id,
-        "user_id": ins.user_id, "performed_at": iso(ins.performed_at), "result": ins.result,
+        "user_id": ins.user_id, "performed_at": ins.performed_at, "result": ins.result,
         "notes": ins.notes, "has_photo": ins.photo_path is not None,
-    }
-    body.update({k: getattr(ins, k) for k in CHECK_ITEMS})
-    return body
+        **{k: getattr(ins, k) for k in CHECK_ITEMS},
+    })
 
 
-@bp.get("/inspections")
-def list_inspections() -> ResponseReturnValue:
-    require_reader()
-    page = page_args()
-    query = select(Inspection).order_by(Inspection.performed_at.desc(), Inspection.id.desc())
-    for name, column in (("asset_id", Inspection.asset_id), ("site_id", Inspection.site_id)):
-        value = int_arg(name)
-        if value is not None:
-            query = query.where(column == value)
-    results = enum_list_arg("result", ("pass", "fail"))
-    if results:
-        query = query.where(Inspection.result.in_(results))
-    return paginated(db_session(), query, page, inspection_body)
+@api.get("/inspections", summary="List inspections, newest first", query=InspectionQuery,
+         reply=InspectionPage)
+def list_inspections(query: InspectionQuery) -> ResponseReturnValue:
+    rows = select(InspectionRow).order_by(InspectionRow.performed_at.desc(),
+                                          InspectionRow.id.desc())
+    rows = where_given(rows, [
+        (InspectionRow.asset_id, query.asset_id), (InspectionRow.site_id, query.site_id),
+        (InspectionRow.result, query.result)])
+    return json_reply(page_of(InspectionPage, db_session(), rows, query, inspection_body))
 
 
-@bp.post("/inspections")
-def create_inspection() -> ResponseReturnValue:
-    user = require_writer()
-    body = json_body()
-    asset_id = body_id(body, "asset_id")
-    checks: dict[str, bool | None] = {}
-    for key in CHECK_ITEMS:
-        value = body.get(key)
-        if value is not None and not isinstance(value, bool):
-            raise bad_request(f"'{key}' must be true, false or null.")
-        checks[key] = value
-    notes = body.get("notes")
-    if notes is not None and (not isinstance(notes, str) or len(notes) > 2000):
-        raise bad_request("'notes' must be text up to 2000 characters.")
+@api.post("/inspections", summary="Record a monthly check", body=NewInspection,
+          reply=Inspection, status=201, access=Access.WRITER,
+          errors={403: "Another team's asset, or a read-only account", 404: "No such asset"},
+          description="Updates the asset's last check and readiness.")
+def create_inspection(body: NewInspectionFields) -> ResponseReturnValue:
+    user = caller()
     dbs = db_session()
-    asset = dbs.get(Asset, asset_id)
+    asset = dbs.get(Asset, body.asset_id)
     if asset is None:
         raise not_found("asset")
     if not can_act_on_asset(user, asset):
         raise forbidden("This asset belongs to another team's site.")
-    settings = get_settings()
-    inspection = record_inspection(dbs, asset, Checklist(**checks), user.id, utcnow(),
-                                   settings.readiness, settings.tz, notes=notes)
+    checks = Checklist(**{k: getattr(body, k) for k in CHECK_ITEMS})
+    inspection = record_inspection(dbs, asset, checks, user.id, utcnow(), get_aed_context(),
+                                   notes=body.notes)
     dbs.commit()
-    return jsonify(inspection_body(inspection)), 201
+    return json_reply(inspection_body(inspection), 201)

@@ -1,63 +1,50 @@
 from __future__ import annotations
 
-from typing import Any
-
-from flask import jsonify
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from app.api import bp
-from app.api.common import (
-    enum_list_arg,
-    int_arg,
-    not_found,
-    page_args,
-    paginated,
-    require_reader,
-    str_arg,
-)
+from app.api.blueprint import api
+from app.api.listing import page_of, where_given
+from app.api.problems import not_found
+from app.api.replies import json_reply
+from app.api.schemas.sites import CONTACT_FIELDS, Site, SitePage, SiteQuery, SiteRef
 from app.auth.permissions import can_see_personal_data
 from app.extensions import db_session
-from app.models import SITE_KINDS, Site
+from app.models import Site as SiteRow
 
 
-def site_body(site: Site) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": site.id, "external_id": site.external_id, "name": site.name,
-        "name_en": site.name_en, "kind": site.kind, "address": site.address,
-        "lat": site.lat, "lon": site.lon, "opening_hours": site.opening_hours,
-        "team_id": site.team_id, "organisation_id": site.organisation_id,
-        "is_fictional": site.is_fictional,
-    }
-    if can_see_personal_data(current_user):
-        body.update(contact_name=site.contact_name, contact_phone=site.contact_phone)
-    return body
+def site_body(site: SiteRow) -> Site:
+    return Site(
+        id=site.id, external_id=site.external_id, name=site.name, name_en=site.name_en,
+        kind=site.kind, address=site.address, lat=site.lat, lon=site.lon,
+        opening_hours=site.opening_hours, team_id=site.team_id,
+        organisation_id=site.organisation_id, is_fictional=site.is_fictional,
+        contact_name=site.contact_name, contact_phone=site.contact_phone,
+    )
 
 
-@bp.get("/sites")
-def list_sites() -> ResponseReturnValue:
-    require_reader()
-    page = page_args()
-    query = select(Site).order_by(Site.id)
-    kinds = enum_list_arg("kind", SITE_KINDS)
-    if kinds:
-        query = query.where(Site.kind.in_(kinds))
-    team_id = int_arg("team_id")
-    if team_id is not None:
-        query = query.where(Site.team_id == team_id)
-    text = str_arg("q")
-    if text:
-        like = f"%{text}%"
-        query = query.where(or_(Site.name.ilike(like), Site.name_en.ilike(like),
-                                Site.external_id.ilike(like)))
-    return paginated(db_session(), query, page, site_body)
+def _hidden() -> frozenset[str]:
+    return frozenset() if can_see_personal_data(current_user) else CONTACT_FIELDS
 
 
-@bp.get("/sites/<int:site_id>")
+@api.get("/sites", summary="List sites", query=SiteQuery, reply=SitePage)
+def list_sites(query: SiteQuery) -> ResponseReturnValue:
+    rows = select(SiteRow).order_by(SiteRow.id)
+    rows = where_given(rows, [(SiteRow.kind, query.kind), (SiteRow.team_id, query.team_id)])
+    if query.q:
+        like = f"%{query.q}%"
+        rows = rows.where(or_(SiteRow.name.ilike(like), SiteRow.name_en.ilike(like),
+                              SiteRow.external_id.ilike(like)))
+    page = page_of(SitePage, db_session(), rows, query, site_body)
+    hidden = _hidden()
+    return json_reply(page, exclude={"items": {"__all__": hidden}} if hidden else None)
+
+
+@api.get("/sites/<int:site_id>", summary="One site", path=SiteRef, reply=Site,
+         errors={404: "No such site"})
 def get_site(site_id: int) -> ResponseReturnValue:
-    require_reader()
-    site = db_session().get(Site, site_id)
+    site = db_session().get(SiteRow, site_id)
     if site is None:
         raise not_found("site")
-    return jsonify(site_body(site))
+    return json_reply(site_body(site), exclude=_hidden() or None)

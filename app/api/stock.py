@@ -1,94 +1,107 @@
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
-from flask import jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from app.api import bp
-from app.api.common import (
-    bad_request,
-    body_id,
-    date_arg,
-    forbidden,
-    int_arg,
-    iso,
-    json_body,
-    json_int,
-    not_found,
-    page_args,
-    paginated,
-    require_reader,
-    require_writer,
-    str_arg,
+from app.api.access import Access, caller
+from app.api.blueprint import api
+from app.api.listing import page_of, where_given
+from app.api.problems import forbidden, not_found, unprocessable
+from app.api.replies import json_reply
+from app.api.schemas.problem import InvalidParam
+from app.api.schemas.stock import (
+    NewLot,
+    Restock,
+    RestockDone,
+    RestockSiteRef,
+    RestockTaskState,
+    StockLot,
+    StockPage,
+    StockQuery,
 )
+from app.audit import Actor
 from app.auth.permissions import can_act_on_site
-from app.extensions import db_session
-from app.models import Site, StockLot, SupplyItem, utcnow
-from app.stock.receipts import receive_stock
+from app.extensions import db_session, get_alert_policy, get_settings
+from app.models import Site, utcnow
+from app.models import StockLot as StockLotRow
+from app.models import SupplyItem as SupplyItemRow
+from app.stock.restock import Delivery, RestockInvalid, RestockResult, restock_station
 
 
-def lot_body(lot: StockLot, item: SupplyItem) -> dict[str, Any]:
-    return {
-        "id": lot.id, "site_id": lot.site_id,
-        "item": {"id": item.id, "code": item.code, "name": item.name, "name_en": item.name_en,
-                 "unit": item.unit},
-        "quantity": lot.quantity, "expiry": iso(lot.expiry), "lot_code": lot.lot_code,
-        "received_at": iso(lot.received_at),
-    }
+def lot_body(lot: StockLotRow, item: SupplyItemRow) -> StockLot:
+    return StockLot(
+        id=lot.id, site_id=lot.site_id,
+        item={"id": item.id, "code": item.code, "name": item.name, "name_en": item.name_en,
+              "unit": item.unit},
+        quantity=lot.quantity, expiry=lot.expiry, lot_code=lot.lot_code,
+        received_at=lot.received_at,
+    )
 
 
-@bp.get("/stock")
-def list_stock() -> ResponseReturnValue:
-    require_reader()
-    page = page_args()
-    query = (select(StockLot, SupplyItem).join(SupplyItem, StockLot.item_id == SupplyItem.id)
-             .order_by(StockLot.site_id, SupplyItem.code, StockLot.id))
-    site_id = int_arg("site_id")
-    if site_id is not None:
-        query = query.where(StockLot.site_id == site_id)
-    item = str_arg("item", 64)
-    if item:
-        query = query.where(SupplyItem.code == item)
-    before = date_arg("expiring_before")
-    if before is not None:
-        query = query.where(StockLot.expiry.is_not(None), StockLot.expiry < before)
-    return paginated(db_session(), query, page, lot_body)
+@api.get("/stock", summary="List stock lots", query=StockQuery, reply=StockPage)
+def list_stock(query: StockQuery) -> ResponseReturnValue:
+    rows = (select(StockLotRow, SupplyItemRow)
+            .join(SupplyItemRow, StockLotRow.item_id == SupplyItemRow.id)
+            .order_by(StockLotRow.site_id, SupplyItemRow.code, StockLotRow.id))
+    rows = where_given(rows, [(StockLotRow.site_id, query.site_id),
+                              (SupplyItemRow.code, query.item)])
+    if query.expiring_before is not None:
+        rows = rows.where(StockLotRow.expiry.is_not(None),
+                          StockLotRow.expiry < query.expiring_before)
+    return json_reply(page_of(StockPage, db_session(), rows, query, lot_body))
 
 
-@bp.post("/stock")
-def add_stock() -> ResponseReturnValue:
-    user = require_writer()
-    body = json_body()
-    site_id = body_id(body, "site_id")
-    item_code, quantity = body.get("item"), json_int(body.get("quantity"))
-    if not isinstance(item_code, str) or not item_code or len(item_code) > 64:
-        raise bad_request("'item' must be a supply item code.")
-    if quantity is None or not 1 <= quantity <= 100_000:
-        raise bad_request("'quantity' must be an integer from 1 to 100000.")
-    expiry_raw = body.get("expiry")
-    expiry: date | None = None
-    if expiry_raw is not None:
-        try:
-            expiry = date.fromisoformat(expiry_raw) if isinstance(expiry_raw, str) else None
-        except ValueError:
-            expiry = None
-        if expiry is None:
-            raise bad_request("'expiry' must be a date (YYYY-MM-DD).")
-    lot_code = body.get("lot_code")
-    if lot_code is not None and (not isinstance(lot_code, str) or len(lot_code) > 64):
-        raise bad_request("'lot_code' must be text up to 64 characters.")
+_RESTOCK_ERRORS = {403: "Another team's site, or a read-only account", 404: "No such site",
+                   422: "A field is wrong (named in invalid-params); nothing was recorded"}
+
+
+def _field_name(loc: tuple[str | int, ...]) -> str:
+    """The body member an error of the operation is about, as this API names it."""
+    parts = ["remove_lot_ids" if p == "removed_lot_ids" else str(p) for p in loc]
+    return ".".join(parts)
+
+
+def _restock(site_id: int, deliveries: list[Delivery], removed: list[int]) -> RestockResult:
+    user = caller()
     dbs = db_session()
     site = dbs.get(Site, site_id)
     if site is None:
         raise not_found("site")
-    item = dbs.scalar(select(SupplyItem).where(SupplyItem.code == item_code))
-    if item is None:
-        raise not_found("supply item")
     if not can_act_on_site(user, site):
         raise forbidden("This site belongs to another team.")
-    lot = receive_stock(dbs, site, item, quantity, expiry, utcnow(), lot_code)
+    try:
+        result = restock_station(dbs, site, Actor(user.id, user.username), deliveries, removed,
+                                 utcnow(), get_settings().tz, get_alert_policy())
+    except RestockInvalid as exc:
+        dbs.rollback()
+        raise unprocessable([InvalidParam(name=_field_name(e.loc), reason=e.text)
+                             for e in exc.errors]) from None
     dbs.commit()
-    return jsonify(lot_body(lot, item)), 201
+    return result
+
+
+def _lots(result: RestockResult) -> list[StockLot]:
+    items = {i.id: i for i in db_session().scalars(select(SupplyItemRow).where(
+        SupplyItemRow.id.in_({lot.item_id for lot in result.lots})))}
+    return [lot_body(lot, items[lot.item_id]) for lot in result.lots]
+
+
+@api.post("/stock", summary="Record a delivery (a restock with one lot)", body=NewLot,
+          reply=StockLot, status=201, access=Access.WRITER, errors=_RESTOCK_ERRORS)
+def add_stock(body: NewLot) -> ResponseReturnValue:
+    result = _restock(body.site_id, [Delivery(body.item, body.quantity, body.expiry,
+                                              body.lot_code)], [])
+    return json_reply(_lots(result)[0], 201)
+
+
+@api.post("/sites/<int:site_id>/restock", summary="Restock a station", path=RestockSiteRef,
+          body=Restock, reply=RestockDone, status=201, access=Access.WRITER,
+          errors=_RESTOCK_ERRORS)
+def restock_site(site_id: int, body: Restock) -> ResponseReturnValue:
+    result = _restock(site_id, [Delivery(d.item, d.quantity, d.expiry, d.lot_code)
+                                for d in body.deliveries], list(body.remove_lot_ids))
+    task = RestockTaskState(id=result.task.id, status=result.task.status) if result.task else None
+    resolved = sum(v for k, v in result.checks.items() if k.endswith("_resolved"))
+    return json_reply(RestockDone(
+        site_id=site_id, lots=_lots(result), removed_lot_ids=[r["lot_id"] for r in result.removed],
+        task=task, alerts_resolved=resolved), 201)

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Flask, abort, redirect, request, url_for
+from flask import Flask, abort, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from app import audit
+from app.auth import views  # noqa: F401  (routes register on import)
+from app.auth.blueprint import bp
 from app.auth.identity import Anonymous, AuthUser, load_session_user, load_token_user
 from app.auth.tokens import bearer_token, hash_token
 from app.extensions import db_session, get_settings
 
-bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 
@@ -36,9 +37,6 @@ def init_auth(app: Flask) -> None:
     login_manager.user_loader(load_session_user)
     login_manager.request_loader(_load_from_request)
     login_manager.unauthorized_handler(_unauthorized)
-
-    from app.auth import views  # noqa: F401  (routes register on import)
-
     app.register_blueprint(bp)
     app.before_request(_attach_audit_actor)
 

@@ -10,7 +10,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select, update
 
 from app import audit
-from app.auth import bp, throttle
+from app.auth import throttle
+from app.auth.blueprint import bp
 from app.auth.identity import AuthUser
 from app.auth.passwords import verify_password
 from app.auth.safe_redirect import safe_target

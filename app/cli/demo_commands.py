@@ -6,7 +6,7 @@ from flask.cli import with_appcontext
 
 from app.demo.seed import DemoRefused
 from app.demo.seed import seed_demo as seed
-from app.extensions import get_db, get_settings
+from app.extensions import get_aed_context, get_db
 from app.models import utcnow
 
 
@@ -17,12 +17,11 @@ from app.models import utcnow
               help="One known password for every demo account (tests, scripted demos).")
 @with_appcontext
 def seed_demo(force: bool, password: str | None) -> None:
-    settings = get_settings()
     # DEMO_PASSWORD is our own key, given only by a test or script's config overrides.
     password = password or current_app.config.get("DEMO_PASSWORD")
     try:
         with get_db().session() as session:
-            result = seed(session, utcnow(), settings.readiness, settings.tz,
+            result = seed(session, utcnow(), get_aed_context(),
                           password=password, force=force)
     except DemoRefused as exc:
         click.echo(f"Error: {exc}", err=True)

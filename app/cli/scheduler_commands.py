@@ -8,22 +8,21 @@ from datetime import datetime
 from types import FrameType
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import IntegrityError
 
-from app.alerts.policy import load_alert_policy
-from app.extensions import get_db, get_settings
+from app.config import ConfigError
+from app.extensions import get_alert_policy, get_db, get_settings
 from app.models import utcnow
+from app.notify.config_file import sync_channels_file
 from app.scheduler.context import JobContext
 from app.scheduler.jobs import JOBS, run_job
 from app.scheduler.runner import SchedulerProcess, runner_name
 
 
 def _context() -> JobContext:
-    settings = get_settings()
-    policy = load_alert_policy(current_app.config)
-    return JobContext(db=get_db(), settings=settings, policy=policy, runner=runner_name())
+    return JobContext(db=get_db(), settings=get_settings(), policy=get_alert_policy(),
+                      runner=runner_name())
 
 
 @click.command("scheduler")
@@ -31,9 +30,12 @@ def _context() -> JobContext:
 def scheduler() -> None:
     """Run the scheduler; with several copies exactly one (the leader) runs jobs."""
     ctx = _context()
+    try:
+        process = SchedulerProcess(ctx)
+    except ConfigError as exc:
+        click.echo(f"configuration error: {exc}", err=True)
+        raise SystemExit(2) from None
     if ctx.policy.channels_file is not None and ctx.policy.channels_file.exists():
-        from app.notify.config_file import sync_channels_file
-
         try:
             with ctx.db.session() as session:
                 count = sync_channels_file(session, ctx.policy.channels_file)
@@ -41,7 +43,6 @@ def scheduler() -> None:
         except IntegrityError:
             # Another scheduler process synced the same file at the same moment.
             click.echo("notification channels: synced by another process")
-    process = SchedulerProcess(ctx)
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
         process.stop()

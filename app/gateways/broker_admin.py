@@ -8,6 +8,7 @@ command carries correlation data, so the answer is matched to what we asked.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import ssl
@@ -19,9 +20,11 @@ from typing import Any
 from urllib.parse import quote, urlparse
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from app.config import MqttUrl
+from app.gateways.mqtt_client import guarded, new_client
+
+log = logging.getLogger(__name__)
 
 CONTROL_TOPIC = "$CONTROL/dynamic-security/v1"
 RESPONSE_TOPIC = f"{CONTROL_TOPIC}/response"
@@ -110,23 +113,24 @@ class BrokerAdmin:
         outcome: dict[str, Any] = {}
         wanted = {c["correlationData"] for c in commands}
         responses: list[dict[str, Any]] = []
-        client = mqtt.Client(CallbackAPIVersion.VERSION2,
-                             client_id=f"aed-admin-{secrets.token_hex(4)}",
-                             protocol=mqtt.MQTTv311)
-        client.username_pw_set(s.username, s.password)
-        if s.tls:
-            client.tls_set(ca_certs=s.ca_file, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        client = new_client(
+            f"aed-admin-{secrets.token_hex(4)}", username=s.username, password=s.password,
+            tls=s.tls, ca_file=s.ca_file,
+        )
 
+        @guarded(log)
         def on_connect(c: mqtt.Client, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
             outcome["connect"] = rc
             connected.set()
             if not rc.is_failure:
                 c.subscribe(RESPONSE_TOPIC, qos=1)
 
+        @guarded(log)
         def on_subscribe(_c: mqtt.Client, _u: Any, _mid: int, rcs: Any, _p: Any) -> None:
             outcome["subscribe"] = rcs
             subscribed.set()
 
+        @guarded(log)
         def on_message(_c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
             try:
                 batch = json.loads(msg.payload).get("responses", [])

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import paho.mqtt.client as mqtt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import MqttUrl, ReadinessPolicy
 from app.db import Database
+from app.gateways.mqtt_client import new_client
 from app.models import Asset, Device, Gateway, PendingConfigPush
 from device_agent.protocol import (
     ConfigMessage,
@@ -102,16 +102,11 @@ class ConfigPublisher:
         self.timeout_s = timeout_s
 
     def publish(self, gateway_id: str, payload: bytes) -> None:
-        client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2,
-            client_id=f"aed-web-config-{uuid.uuid4().hex[:12]}",
-            protocol=mqtt.MQTTv311,
+        client = new_client(
+            f"aed-web-config-{uuid.uuid4().hex[:12]}",
+            username=self.username, password=self.password, tls=self.tls,
         )
         client.connect_timeout = self.timeout_s
-        if self.username:
-            client.username_pw_set(self.username, self.password)
-        if self.tls:
-            client.tls_set()
         try:
             client.connect(self.host, self.port, keepalive=30)
         except OSError as exc:

@@ -9,7 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from app import audit
-from app.extensions import db_session, get_settings
+from app.extensions import db_session, get_aed_context
 from app.importexport.exporter import export_text
 from app.importexport.formats import MAX_IMPORT_BYTES, FormatError, detect_format, read_rows
 from app.importexport.importer import import_rows
@@ -51,12 +51,11 @@ def import_command(kind: str, path: Path, fmt: str | None, dry_run: bool) -> Non
     """Import sites or assets from CSV or GeoJSON (upsert by external_id)."""
     fmt = fmt or detect_format(path.name)
     rows = read_file_rows(kind, path, fmt)
-    settings = get_settings()
     session = db_session()
     audit.attach_actor(session, audit.Actor(None, "cli"))
     with click.progressbar(length=len(rows), label=f"importing {kind}",
                            file=sys.stderr) as bar:
-        report = import_rows(session, kind, rows, utcnow(), settings.readiness, settings.tz,
+        report = import_rows(session, kind, rows, utcnow(), get_aed_context(),
                              dry_run=dry_run, progress=bar.update)
     if not dry_run:
         session.commit()

@@ -11,14 +11,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.aeds.status import refresh_statuses
-from app.config import ReadinessPolicy
+from app.aeds.refresh import AedContext, refresh_aeds
 from app.importexport.fields import RowError, parse_asset, parse_site
 from app.models import Asset, Site, Team
 
@@ -58,8 +56,7 @@ def import_rows(
     kind: str,
     rows: Iterable[tuple[int, dict[str, Any]]],
     now: datetime,
-    policy: ReadinessPolicy,
-    tz: ZoneInfo,
+    ctx: AedContext,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
@@ -129,7 +126,7 @@ def import_rows(
             pending = 0
     session.flush()
     if touched:
-        refresh_statuses(session, touched, now, policy, tz)
+        refresh_aeds(session, [a.id for a in touched], now, ctx)
     audit.suspend_row_audit(session, False)
     if dry_run:
         session.rollback()

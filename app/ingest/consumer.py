@@ -12,9 +12,7 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-import ssl
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,12 +20,12 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from app.config import MqttUrl
-from app.devices.facts import RawMessage
+from app.devices import RawMessage
+from app.gateways.mqtt_client import guarded, new_client
 from app.ingest.inbox import Inbox
 from app.ingest.stats import IngestStats
 from app.ingest.writer import Inbound
@@ -35,7 +33,6 @@ from device_agent.protocol import MAX_PAYLOAD_BYTES, server_subscriptions
 
 log = logging.getLogger("aed.ingest.mqtt")
 
-F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 SHARE_GROUP = "ingest"
 # What a received message becomes in the inbox: (topic, payload head, original size,
@@ -43,17 +40,8 @@ SHARE_GROUP = "ingest"
 ItemFactory = Callable[[str, bytes, int, int, int, int], T]
 
 
-def never_raises(func: F) -> F:
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except Exception:
-            log.exception("error in MQTT callback %s (ignored; message stays unacked)",
-                          func.__name__)
-            return None
-
-    return wrapper  # type: ignore[return-value]
+# The message behind a failed callback is not acked, so the broker redelivers it.
+never_raises = guarded(log, "ignored; message stays unacked")
 
 
 @dataclass(frozen=True)
@@ -128,16 +116,14 @@ class MqttConsumer(Generic[T]):
 
     def _build_client(self) -> mqtt.Client:
         s = self.settings
-        if s.protocol == 5:
-            client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=s.client_id,
-                                 protocol=mqtt.MQTTv5, manual_ack=True)
-        else:
-            client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=s.client_id,
-                                 clean_session=False, protocol=mqtt.MQTTv311, manual_ack=True)
-        if s.username:
-            client.username_pw_set(s.username, s.password)
-        if s.tls:
-            client.tls_set(ca_certs=s.ca_file, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        v5 = s.protocol == 5
+        client = new_client(
+            s.client_id, username=s.username, password=s.password, tls=s.tls,
+            ca_file=s.ca_file, manual_ack=True,
+            protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
+            # MQTT 5 keeps the session by its expiry, set at connect (see start).
+            clean_session=None if v5 else False,
+        )
         client.reconnect_delay_set(s.reconnect_min_s, s.reconnect_max_s)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect

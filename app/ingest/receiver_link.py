@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.devices.facts import RawMessage
+from app.devices import RawMessage
 from app.ingest.channel import Channel
 from app.ingest.consumer import ConsumerSettings
 from app.ingest.inbox import Inbox

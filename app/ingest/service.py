@@ -16,7 +16,7 @@ from sqlalchemy import event
 
 from app.config import Settings
 from app.db import Database
-from app.devices.facts import FactsConfig
+from app.devices import FactsConfig
 from app.ingest.consumer import ConsumerSettings, MqttConsumer
 from app.ingest.inbox import Inbox
 from app.ingest.receiver_link import ReceiverLink

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.devices.facts import BatchOutcome
+from app.devices import BatchOutcome
 
 COUNTERS = (
     "received", "stored", "duplicates", "superseded", "dead_lettered", "quarantined",

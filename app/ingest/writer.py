@@ -20,7 +20,7 @@ from typing import Protocol
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 
 from app.db import Database
-from app.devices.facts import (
+from app.devices import (
     BatchOutcome,
     FactsConfig,
     PreparedBatch,

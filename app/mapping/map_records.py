@@ -3,7 +3,7 @@
 Three layers:
 
 - AEDs by readiness: the cached ``Asset.status`` that the one readiness service keeps
-  (app/aeds/status.py); nothing is recomputed here.
+  (app/aeds/refresh.py); nothing is recomputed here.
 - First-aid stations by restock state: sites with par levels, kits or of kind
   ``first_aid_station``, classed from the scheduler's shortage query
   (app/stock/shortage.py), so the map and the restock alerts never disagree.
@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from app.alerts.lifecycle import ACTIVE
 from app.alerts.policy import AlertPolicy
 from app.mapping.public_policy import public_asset_clause
+from app.mapping.statuses import AED, family
 from app.models import Alert, Asset, Gateway, Inspection, ParLevel, Site, Team
 from app.stock.shortage import shortage_query
 from maps.records import KINDS, MapRecord
@@ -35,15 +36,6 @@ from maps.records import KINDS, MapRecord
 #: A WGS-84 box (min_lat, min_lon, max_lat, max_lon), as maps.payload.parse_bbox gives.
 Box = tuple[float, float, float, float]
 
-#: Most urgent first: what a capped bbox response keeps.
-AED_URGENCY = ("in_use", "not_ready", "unknown", "attention", "ready")
-STATION_URGENCY = ("empty", "low", "expiring", "unknown", "ok")
-GATEWAY_URGENCY = ("offline", "unknown", "online")
-URGENCY: dict[str, dict[str, int]] = {
-    "aed": {s: i for i, s in enumerate(AED_URGENCY)},
-    "station": {s: i for i, s in enumerate(STATION_URGENCY)},
-    "gateway": {s: i for i, s in enumerate(GATEWAY_URGENCY)},
-}
 STATION_SITE_KIND = "first_aid_station"
 PUBLIC_LINK = "/assets"
 
@@ -101,7 +93,7 @@ def _aed_select(q: MapQuery) -> Select[Any]:
 
 
 def _aed_urgency() -> Any:
-    return case({s: i for i, s in enumerate(AED_URGENCY)}, value=Asset.status, else_=2)
+    return case(AED.ranks, value=Asset.status, else_=AED.rank(None))
 
 
 def aed_records(session: Session, q: MapQuery, limit: int | None = None) -> list[MapRecord]:
@@ -157,6 +149,29 @@ def station_status(shortages: Iterable[tuple[int, int, int]], has_par: bool) -> 
     return "expiring"
 
 
+def station_statuses(
+    session: Session, site_ids: Sequence[int], today: date, policy: AlertPolicy
+) -> dict[int, str]:
+    """The restock state of each of these stations (the map's and the site page's)."""
+    with_par = set(session.scalars(
+        select(ParLevel.site_id).where(ParLevel.site_id.in_(site_ids)).distinct()))
+    short: dict[int, list[tuple[int, int, int]]] = {}
+    for site_id, _item, usable, expiring, minimum, _target in session.execute(
+        shortage_query(today, policy, list(site_ids))
+    ):
+        short.setdefault(site_id, []).append((usable, expiring, minimum))
+    return {sid: station_status(short.get(sid, ()), sid in with_par) for sid in site_ids}
+
+
+def station_status_of(
+    session: Session, site_id: int, today: date, policy: AlertPolicy
+) -> str | None:
+    """A site's restock state, or None when the site is no first-aid station."""
+    if session.scalar(select(Site.id).where(Site.id == site_id, _is_station())) is None:
+        return None
+    return station_statuses(session, [site_id], today, policy)[site_id]
+
+
 def station_records(
     session: Session, q: MapQuery, today: date, policy: AlertPolicy
 ) -> list[MapRecord]:
@@ -172,13 +187,7 @@ def station_records(
     if not sites:
         return []
     ids = [row[0] for row in sites]
-    with_par = set(session.scalars(
-        select(ParLevel.site_id).where(ParLevel.site_id.in_(ids)).distinct()))
-    short: dict[int, list[tuple[int, int, int]]] = {}
-    for site_id, _item, usable, expiring, minimum, _target in session.execute(
-        shortage_query(today, policy, ids)
-    ):
-        short.setdefault(site_id, []).append((usable, expiring, minimum))
+    statuses = station_statuses(session, ids, today, policy)
     checked = dict(session.execute(
         select(Inspection.site_id, func.max(Inspection.performed_at))
         .where(Inspection.site_id.in_(ids)).group_by(Inspection.site_id)
@@ -189,7 +198,7 @@ def station_records(
         contact = _contact(row[7] or row[9], row[8] or row[10]) if q.with_contacts else ""
         out.append(MapRecord(
             id=str(sid), kind="station", lat=lat, lon=lon,
-            status=station_status(short.get(sid, ()), sid in with_par),
+            status=statuses[sid],
             label=_label(name, name_en, q.locale),
             link=PUBLIC_LINK if q.public else f"/sites/{sid}",
             last_check=checked.get(sid), access_hours=hours or "",
@@ -206,17 +215,28 @@ def gateway_status(state: str | None, alarmed: bool) -> str:
     return "online" if state == "online" else "unknown"
 
 
+def _alarmed() -> Any:
+    """The liveness job holds an open ``gateway_offline`` alert on the gateway."""
+    return exists().where(
+        Alert.gateway_id == Gateway.id, Alert.kind == "gateway_offline",
+        Alert.status.in_(ACTIVE),
+    )
+
+
+def gateway_statuses(session: Session, gateway_ids: Sequence[str]) -> dict[str, str]:
+    """The link state of each of these gateways (the map's and the gateway page's)."""
+    rows = session.execute(
+        select(Gateway.id, Gateway.state, _alarmed()).where(Gateway.id.in_(gateway_ids)))
+    return {gid: gateway_status(state, bool(alarmed)) for gid, state, alarmed in rows}
+
+
 def gateway_records(session: Session, q: MapQuery) -> list[MapRecord]:
     """Gateways at their site's position; never on the public map."""
     if q.public:
         return []
-    alarmed = exists().where(
-        Alert.gateway_id == Gateway.id, Alert.kind == "gateway_offline",
-        Alert.status.in_(ACTIVE),
-    )
     stmt = (
         select(Gateway.id, Gateway.name, Gateway.state, Gateway.last_seen_at, Site.lat,
-               Site.lon, Site.contact_name, Site.contact_phone, alarmed)
+               Site.lon, Site.contact_name, Site.contact_phone, _alarmed())
         .join(Site, Site.id == Gateway.site_id)
         .where(Gateway.revoked.is_(False), *_in_box(Site.lat, Site.lon, q.box))
         .order_by(Gateway.id)
@@ -263,7 +283,7 @@ def map_records(
             records += aeds
             total += len(aeds) if len(aeds) < limit else count_aeds(session, q)
     if limit is not None and len(records) > limit:
-        records.sort(key=lambda r: URGENCY[r.kind].get(r.status, 2))
+        records.sort(key=lambda r: family(r.kind).rank(r.status))
         records = records[:limit]
     return records, total
 

@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.alerts.catalogue import severity_rank
 from app.alerts.lifecycle import ACTIVE
+from app.mapping.statuses import AED
 from app.models import Alert, Asset, Site
 
-STATUS_RANK = {"in_use": 0, "not_ready": 1, "unknown": 2, "attention": 3, "ready": 9}
-SEVERITY_RANK = {"urgent": 0, "critical": 1, "warning": 3, "info": 4}
+#: The calmest rank: a ready AED with nothing alerting (the table's last status).
+CALM = AED.rank("ready")
 
 
 @dataclass
@@ -24,10 +26,13 @@ class WorkItem:
 
     @property
     def urgency(self) -> int:
-        ranks = [SEVERITY_RANK.get(a.severity, 5) for a in self.alerts]
+        """0 is the most urgent. Alert severities and AED statuses are ranked by their
+        own tables, most urgent first, on one scale: an urgent alert and an AED in use
+        both rank 0, critical and not ready 1, and so on down."""
+        ranks = [severity_rank(a.severity) for a in self.alerts]
         if self.asset is not None:
-            ranks.append(STATUS_RANK.get(self.asset.status, 5))
-        return min(ranks) if ranks else 9
+            ranks.append(AED.rank(self.asset.status))
+        return min(ranks, default=CALM)
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -58,7 +63,7 @@ def build_worklist(
     for asset, site in session.execute(asset_query):
         sites[site.id] = site
         assets[asset.id] = asset
-        if asset.status != "ready":
+        if AED.rank(asset.status) != CALM:
             items[(site.id, asset.id)] = WorkItem(site=site, asset=asset)
     for alert in session.scalars(alert_query):
         if alert.asset_id is not None and alert.asset_id in assets:

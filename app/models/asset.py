@@ -53,6 +53,9 @@ class Asset(Base):
     maintenance_until: Mapped[datetime | None]
     # A use incident stays open until a person restores the AED.
     in_use_since: Mapped[datetime | None]
+    # Door and presence facts up to here belong to a story already told (an incident a
+    # person closed, a maintenance visit that ended): they raise nothing more.
+    presence_reset_at: Mapped[datetime | None]
     # Cached readiness, recomputed by the one readiness service on every change.
     status: Mapped[str] = mapped_column(String(20), default="unknown")
     status_reasons: Mapped[str | None] = mapped_column(String(500))

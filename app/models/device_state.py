@@ -30,6 +30,8 @@ class DeviceState(Base):
     door: Mapped[str | None] = mapped_column(String(10))
     aed_present: Mapped[bool | None] = mapped_column(Boolean)
     door_opened_at: Mapped[datetime | None]
+    # When the AED was last seen leaving its cabinet (aed_present turned false).
+    aed_removed_at: Mapped[datetime | None]
     last_session: Mapped[int | None] = mapped_column(BigInteger)
     last_seq: Mapped[int | None] = mapped_column(BigInteger)
     last_ts: Mapped[datetime | None]

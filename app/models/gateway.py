@@ -26,6 +26,8 @@ class Gateway(Base):
     state: Mapped[str] = mapped_column(String(20), default="unknown")
     state_session: Mapped[int | None] = mapped_column(BigInteger)
     state_ts: Mapped[datetime | None]
+    # When the current state message arrived (a will's own ts is its connect time).
+    state_received_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None] = mapped_column(index=True)
     agent_version: Mapped[str | None] = mapped_column(String(40))
     outbox_depth: Mapped[int | None] = mapped_column(Integer)

@@ -6,6 +6,7 @@
     url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=..."
     format = "wecom"
     quiet_hours = "22:00-07:00"
+    locale = "en"                 # the language its readers get; default: DEFAULT_LOCALE
       [[channel.route]]
       team = "riverside"          # team code; omit for all teams
       min_severity = "warning"
@@ -27,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import ConfigError
+from app.i18n import SUPPORTED_LOCALES
 from app.models import NotificationChannel, NotificationRoute, Site, Team
 from app.notify.channels import WEBHOOK_FORMATS
 
@@ -68,6 +70,11 @@ def sync_channels_file(session: Session, path: Path) -> int:
         if kind == "webhook" and raw.get("format", "json") not in WEBHOOK_FORMATS:
             raise ConfigError(where, f"format must be one of {WEBHOOK_FORMATS}")
         config = {k: raw[k] for k in TRANSPORT_KEYS[kind] if k in raw}
+        if "locale" in raw:
+            # One language per message: the channel's readers get this one.
+            if raw["locale"] not in SUPPORTED_LOCALES:
+                raise ConfigError(where, f"locale must be one of {SUPPORTED_LOCALES}")
+            config["locale"] = raw["locale"]
         quiet = str(raw.get("quiet_hours", "")).strip()
         start, _, end = quiet.partition("-")
         channel = session.scalar(select(NotificationChannel).where(

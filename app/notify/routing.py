@@ -1,4 +1,5 @@
-"""Which channels hear about an alert, and whether quiet hours hold a message back."""
+"""Which channels hear about an alert, in which language, and whether quiet hours hold a
+message back."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from app.alerts.catalogue import URGENT_KINDS, severity_rank
+from app.i18n.words import Locale, locale_code
 from app.models import Alert, NotificationChannel, NotificationRoute
-from app.notify.texts import SEVERITY_RANK, URGENT_KINDS
 
 
 def is_urgent(alert: Alert) -> bool:
@@ -19,13 +21,19 @@ def route_matches(route: NotificationRoute, alert: Alert, team_id: int | None) -
         return False
     if route.site_id is not None and route.site_id != alert.site_id:
         return False
-    if SEVERITY_RANK.get(alert.severity, 0) < SEVERITY_RANK.get(route.min_severity, 0):
+    # Rank 0 is the most severe: an alert passes when at least as severe as the minimum.
+    if severity_rank(alert.severity) > severity_rank(route.min_severity):
         return False
     if route.kinds:
         kinds = {k.strip() for k in route.kinds.split(",") if k.strip()}
         if alert.kind not in kinds:
             return False
     return route.escalation_level <= alert.escalation_level
+
+
+def channel_locale(channel: NotificationChannel, default: str) -> Locale:
+    """The language a channel's readers get (its ``locale`` setting, else ``default``)."""
+    return locale_code(str(channel.config.get("locale") or ""), locale_code(default))
 
 
 def channels_for(alert: Alert, team_id: int | None,

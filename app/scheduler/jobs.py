@@ -1,7 +1,9 @@
 """The scheduler's jobs, defined in code under explicit ids.
 
-Each job runs inside one transaction together with its period claim (see watermark.py),
-so its database side effects happen once per period however many processes try. Work
+Each interval job runs inside one transaction together with its period claim (see
+watermark.py), so its database side effects happen once per period however many
+processes try. The deadline job is the exception: it converges state to facts
+(idempotent), and runs whenever the next deadline falls due. Work
 that leaves the database (sending notifications) runs after the commit, from the
 notification outbox, which has its own once-only bookkeeping.
 """
@@ -17,19 +19,35 @@ from typing import Any
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from app.models import JobRun, utcnow
+from app.aeds.deadlines import run_deadlines
+from app.aeds.maintenance import end_expired_maintenance
+from app.aeds.reconcile import reconcile
+from app.alerts.digest import enqueue_digests
+from app.alerts.escalation import run_escalation
+from app.alerts.policy import AlertPolicy
+from app.config import ConfigError
+from app.gateways.desired_config import ConfigPublisher, push_pending
+from app.models import JobRun, PendingConfigPush, utcnow
+from app.notify.dispatch import dispatch_pending
+from app.notify.outbox import enqueue_alert_notifications
 from app.scheduler.context import JobContext
 from app.scheduler.periods import EPOCH, daily_period, interval_period
 from app.scheduler.watermark import claim_period
 from app.sql_rows import affected
+from app.stock.jobs import run_restock, run_stock_expiry
 
 log = logging.getLogger("aed.scheduler.jobs")
 
 JOB_RUN_KEEP_DAYS = 7
 JobFn = Callable[[JobContext, Session, datetime], dict[str, Any]]
+
+
+#: A job's summary may say when it wants to run next (an ISO time): the runner
+#: brings its next run forward to then.
+NEXT_DUE = "next_due"
 
 
 @dataclass(frozen=True)
@@ -39,6 +57,9 @@ class JobDef:
     daily: bool = False
     # Runs after the commit (outside the period's transaction), e.g. sending messages.
     after: Callable[[JobContext, datetime], dict[str, Any]] | None = None
+    # Interval jobs run once per period however many processes try; a job that only
+    # converges state to facts may run whenever it is due (it is idempotent).
+    claims_period: bool = True
 
     def period_of(self, ctx: JobContext, now: datetime) -> str:
         if self.daily and not ctx.policy.job_interval_s:
@@ -57,12 +78,22 @@ class JobDef:
         return max(1, int(ctx.policy.interval_of(self.id)))
 
 
+def enabled_jobs(policy: AlertPolicy) -> list[JobDef]:
+    """The jobs to run: all of them, or those named in ALERTS_JOBS."""
+    if policy.enabled_jobs is None:
+        return list(JOBS.values())
+    unknown = sorted(set(policy.enabled_jobs) - set(JOBS))
+    if unknown:
+        raise ConfigError("ALERTS_JOBS", f"unknown jobs {unknown}; known: {', '.join(JOBS)}")
+    return [JOBS[j] for j in policy.enabled_jobs]
+
+
 def run_job(ctx: JobContext, job: JobDef, now: datetime | None = None) -> JobRun | None:
     """Run one period of `job` unless it already ran; returns the run record or None."""
     started = now or utcnow()
     period = job.period_of(ctx, started)
     with ctx.db.session() as session:
-        if not claim_period(session, job.id, period, started):
+        if job.claims_period and not claim_period(session, job.id, period, started):
             return None
         summary = job.fn(ctx, session, started)
         run = JobRun(job_id=job.id, period=period, runner=ctx.runner, started_at=started,
@@ -76,58 +107,37 @@ def run_job(ctx: JobContext, job: JobDef, now: datetime | None = None) -> JobRun
     return run
 
 
-def _expiry_scan(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
-    from app.aeds.expiry_scan import run_expiry_scan_and_refresh
+def _reconcile(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
+    return reconcile(session, now, ctx.aeds)
 
-    return run_expiry_scan_and_refresh(session, now, ctx.settings, ctx.policy)
+
+def _deadlines(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
+    run = run_deadlines(session, now, ctx.aeds)
+    return {"gateways": run.gateways, "aeds": run.aeds, "opened": run.opened,
+            NEXT_DUE: run.next_due.isoformat() if run.next_due else None}
 
 
 def _restock(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
-    from app.stock.shortage import run_restock
-
-    return run_restock(session, now, ctx.settings.tz, ctx.policy)
-
-
-def _liveness(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
-    from app.gateways.liveness import run_liveness
-
-    return run_liveness(session, now, ctx.settings)
-
-
-def _door_watch(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
-    from app.aeds.door_watch import run_door_watch
-
-    return run_door_watch(session, now, ctx.policy)
-
-
-def _inspections(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
-    from app.aeds.inspections_due import run_inspections_due
-
-    return run_inspections_due(session, now, ctx.settings.readiness)
+    """Every station: shortage against par, restock tasks, and expiring lots."""
+    tz = ctx.settings.tz
+    return {**run_restock(session, now, tz, ctx.policy),
+            **run_stock_expiry(session, now, tz, ctx.policy)}
 
 
 def _escalation(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
-    from app.alerts.escalation import run_escalation
-
     return run_escalation(session, now, ctx.policy)
 
 
 def _notify(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
-    from app.notify.outbox import enqueue_alert_notifications
-
     return enqueue_alert_notifications(session, now, ctx.settings, ctx.policy)
 
 
 def _dispatch(ctx: JobContext, now: datetime) -> dict[str, Any]:
-    from app.notify.dispatch import dispatch_pending
-
     return dispatch_pending(ctx.db, now, ctx.settings, ctx.policy)
 
 
 def _maintenance(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
-    from app.aeds.maintenance import end_expired_maintenance
-
-    summary = end_expired_maintenance(session, now)
+    summary = end_expired_maintenance(session, now, ctx.aeds)
     # Run history is for operations, not an archive: a week is plenty.
     summary["job_runs_pruned"] = affected(session.execute(
         delete(JobRun).where(JobRun.started_at < now - timedelta(days=JOB_RUN_KEEP_DAYS))))
@@ -135,17 +145,11 @@ def _maintenance(ctx: JobContext, session: Session, now: datetime) -> dict[str, 
 
 
 def _config_push_pending(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
-    from sqlalchemy import func, select
-
-    from app.models import PendingConfigPush
-
     return {"pending": session.scalar(select(func.count()).select_from(PendingConfigPush))}
 
 
 def _config_push(ctx: JobContext, now: datetime) -> dict[str, Any]:
     """Desired gateway configs that could not be published (broker down) go out here."""
-    from app.gateways.desired_config import ConfigPublisher, push_pending
-
     publisher = ConfigPublisher(ctx.settings.mqtt_url, ctx.settings.mqtt_topic_root)
     results = push_pending(ctx.db, publisher)
     return {"pushed": sum(r.published for r in results),
@@ -153,19 +157,15 @@ def _config_push(ctx: JobContext, now: datetime) -> dict[str, Any]:
 
 
 def _digest(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
-    from app.alerts.digest import enqueue_digests
-
     return enqueue_digests(session, now, ctx.settings, JOBS["digest"].period_of(ctx, now))
 
 
 JOBS: dict[str, JobDef] = {
     job.id: job
     for job in (
-        JobDef("expiry_scan", _expiry_scan),
+        JobDef("reconcile", _reconcile),
+        JobDef("deadlines", _deadlines, claims_period=False),
         JobDef("restock", _restock),
-        JobDef("liveness", _liveness),
-        JobDef("door_watch", _door_watch),
-        JobDef("inspections_due", _inspections),
         JobDef("escalation", _escalation),
         JobDef("notify", _notify, after=_dispatch),
         JobDef("maintenance", _maintenance),

@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -21,10 +21,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from app.models import utcnow
 from app.scheduler.context import JobContext
-from app.scheduler.jobs import JOBS, JobDef, run_job
+from app.scheduler.jobs import NEXT_DUE, JobDef, enabled_jobs, run_job
 from app.scheduler.leader import Leader, make_leader
 
 log = logging.getLogger("aed.scheduler")
+#: A deadline is looked at this long after it falls due.
+DEADLINE_SLACK_S = 1.0
 
 
 def runner_name() -> str:
@@ -36,7 +38,7 @@ class SchedulerProcess:
         self.ctx = ctx
         self.leader = leader or make_leader(ctx.db, ctx.runner, ctx.policy.leader,
                                             ctx.policy.lease_s)
-        self.jobs: list[JobDef] = [JOBS[j] for j in ctx.policy.enabled_jobs]
+        self.jobs: list[JobDef] = enabled_jobs(ctx.policy)
         self.leading = False
         self.stop_event = threading.Event()
         self.scheduler = BackgroundScheduler(
@@ -50,9 +52,23 @@ class SchedulerProcess:
         if not self.leading:
             return
         try:
-            run_job(self.ctx, job)
+            run = run_job(self.ctx, job)
         except Exception:
             log.exception("job %s failed; it runs again next period", job.id)
+            return
+        due = (run.summary or {}).get(NEXT_DUE) if run is not None else None
+        if due:
+            self._bring_forward(job, datetime.fromisoformat(due))
+
+    def _bring_forward(self, job: JobDef, due: datetime) -> None:
+        """Run the job again at its next deadline (plus a moment), if that comes before
+        its next regular run."""
+        wanted = due + timedelta(seconds=DEADLINE_SLACK_S)
+        scheduled = self.scheduler.get_job(job.id)
+        if scheduled is None or (scheduled.next_run_time is not None
+                                 and scheduled.next_run_time <= wanted):
+            return
+        scheduled.modify(next_run_time=max(wanted, utcnow()))
 
     def _lead(self, now: datetime) -> None:
         log.info("%s is now the scheduler leader", self.ctx.runner)

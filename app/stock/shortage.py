@@ -1,8 +1,9 @@
-"""Restock list from par levels, in SQL: lots expiring within the lead time count as missing.
+"""The restock maths, in SQL: lots expiring within the restock lead time count as missing.
 
 A (site, item) is short when its usable quantity (lots that outlive the lead time) is
-below the par minimum; it needs `target - usable`. Stations with shortages get one
-`stock_low` alert and one open restock task (restock_tasks.py).
+below the par minimum; it needs `target - usable`. Every reader of "short" asks here:
+the stock_low alert and the restock tasks (app/stock/alerts.py, tasks.py), the restock
+form, the site page and the map's station layer.
 """
 
 from __future__ import annotations
@@ -10,28 +11,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import (
     Column,
     Integer,
     MetaData,
-    String,
     Table,
     and_,
     case,
     cast,
     func,
     insert,
-    literal,
     or_,
     select,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import FromClause, Select
+from sqlalchemy.sql import Select
 
-from app.alerts.bulk_sync import SyncCounts, sync_desired
 from app.alerts.policy import AlertPolicy
 from app.models import ParLevel, StockLot
 
@@ -50,9 +47,15 @@ class Shortage:
         return self.target - self.usable
 
 
+def usable_after(today: date, policy: AlertPolicy) -> date:
+    """A lot expiring on this day or before is not counted as stock: it must be replaced
+    within the restock lead time anyway."""
+    return today + timedelta(days=policy.restock_lead_days)
+
+
 def shortage_query(today: date, policy: AlertPolicy, site_ids: list[int] | None = None) -> Select:
     """(site_id, item_id, usable, expiring, minimum, target) for every short par level."""
-    cut = today + timedelta(days=policy.restock_lead_days)
+    cut = usable_after(today, policy)
     lot_sums = select(
         StockLot.site_id,
         StockLot.item_id,
@@ -112,36 +115,3 @@ def materialized_shortage(session: Session, today: date, policy: AlertPolicy,
         yield SHORTAGE
     finally:
         SHORTAGE.drop(conn)
-
-
-def sync_stock_low_alerts(session: Session, short: FromClause, now: datetime,
-                          site_ids: list[int] | None = None) -> SyncCounts:
-    per_site = (
-        select(short.c.site_id, func.count().label("n_items"))
-        .group_by(short.c.site_id)
-        .subquery("per_site")
-    )
-    items = cast(per_site.c.n_items, String)
-    desired = select(
-        per_site.c.site_id.label("match_id"),
-        literal(None, Integer).label("asset_id"),
-        per_site.c.site_id.label("site_id"),
-        literal("stock_low").label("kind"),
-        literal(None, Integer).label("stage"),
-        literal("warning").label("severity"),
-        (literal("急救站有 ") + items + " 种物资低于最低库存,需要补货 · "
-         + items + " items below minimum, restock needed").label("message"),
-    )
-    return sync_desired(session, desired, "site", ("stock_low",), now, scope_ids=site_ids)
-
-
-def run_restock(session: Session, now: datetime, tz: ZoneInfo, policy: AlertPolicy,
-                site_ids: list[int] | None = None) -> dict[str, int]:
-    """The scheduled job: stock_low alerts and the open restock tasks, per station."""
-    from app.stock.tasks import sync_restock_tasks
-
-    today = now.astimezone(tz).date()
-    with materialized_shortage(session, today, policy, site_ids) as short:
-        counts = sync_stock_low_alerts(session, short, now, site_ids)
-        tasks = sync_restock_tasks(session, short, now, site_ids)
-    return {"stock_low_opened": counts.opened, "stock_low_resolved": counts.resolved, **tasks}

@@ -1,41 +1,27 @@
 """Restock tasks: one open task per short station, assigned to the station's team.
 
-Generation is set-based (the restock job refreshes every open task's lines from the
-shortage query). Completing a task records what was delivered as new stock lots, then
-re-runs the restock and stock-expiry checks for that station, which resolves its alerts.
+Generation is set-based: the restock check refreshes every open task's lines from the
+shortage rows it is given (app/stock/shortage.py), opens a task for a newly short
+station and cancels one whose shortage went away some other way. A restock
+(app/stock/restock.py) closes the open task with what was delivered per line.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from collections.abc import Mapping
+from datetime import datetime
 
 from sqlalchemy import delete, exists, insert, literal, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import FromClause
 
-from app.alerts.policy import AlertPolicy
-from app.models import AuditLog, RestockTask, RestockTaskLine, Site, StockLot
+from app.models import RestockTask, RestockTaskLine, Site
 from app.sql_rows import affected
-from app.stock.shortage import run_restock
-
-
-class RestockError(ValueError):
-    """A task operation that is not allowed (e.g. completing a task twice)."""
-
-
-@dataclass(frozen=True)
-class Delivery:
-    item_id: int
-    quantity: int
-    expiry: date | None
-    lot_code: str | None = None
 
 
 def sync_restock_tasks(session: Session, short: FromClause, now: datetime,
                        site_ids: list[int] | None = None) -> dict[str, int]:
-    """Refresh open tasks from `short` (rows of restock.shortage_query)."""
+    """Refresh open tasks from `short` (rows of shortage.shortage_query)."""
     has_open = exists().where(RestockTask.site_id == Site.id, RestockTask.status == "open")
     new_sites = (
         select(Site.id, Site.team_id, literal("open"), literal(now, RestockTask.created_at.type),
@@ -72,41 +58,29 @@ def sync_restock_tasks(session: Session, short: FromClause, now: datetime,
             "tasks_cancelled": max(dropped, 0)}
 
 
-def complete_task(
-    session: Session, task: RestockTask, user_id: int | None, deliveries: list[Delivery],
-    now: datetime, tz: ZoneInfo, policy: AlertPolicy, removed_lot_ids: list[int] | None = None,
-) -> dict[str, int]:
-    """Record a finished restock: new lots in, expired lots out, alerts re-checked."""
-    if task.status != "open":
-        raise RestockError(f"restock task {task.id} is {task.status}, not open")
-    for d in deliveries:
-        if d.quantity <= 0:
-            raise RestockError("delivered quantities must be above 0")
-        session.add(StockLot(site_id=task.site_id, item_id=d.item_id, quantity=d.quantity,
-                             expiry=d.expiry, lot_code=d.lot_code, received_at=now))
-    if removed_lot_ids:
-        session.execute(
-            update(StockLot)
-            .where(StockLot.id.in_(removed_lot_ids), StockLot.site_id == task.site_id)
-            .values(quantity=0)
-            .execution_options(synchronize_session=False)
-        )
-    delivered: dict[int, int] = {}
-    for d in deliveries:
-        delivered[d.item_id] = delivered.get(d.item_id, 0) + d.quantity
+def open_task(session: Session, site_id: int) -> RestockTask | None:
+    return session.scalar(
+        select(RestockTask).where(RestockTask.site_id == site_id, RestockTask.status == "open")
+    )
+
+
+def close_task(session: Session, site_id: int, delivered: Mapping[int, int],
+               user_id: int | None, now: datetime) -> RestockTask | None:
+    """Mark the station's open task done with what was delivered per line (item id →
+    quantity). Two volunteers saving at once: the conditional UPDATE lets only one of
+    them close it; the other's restock is recorded without a task."""
+    task = open_task(session, site_id)
+    if task is None:
+        return None
+    claimed = affected(session.execute(
+        update(RestockTask)
+        .where(RestockTask.id == task.id, RestockTask.status == "open")
+        .values(status="done", completed_at=now, completed_by_id=user_id, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ))
+    if not claimed:
+        return None
+    session.refresh(task)
     for line in task.lines:
         line.delivered = delivered.get(line.item_id, 0)
-    task.status = "done"
-    task.completed_at = now
-    task.completed_by_id = user_id
-    task.updated_at = now
-    session.add(AuditLog(at=now, user_id=user_id, actor=f"user:{user_id}", action="restock_done",
-                         entity_type="restock_task", entity_id=str(task.id),
-                         after={"delivered": {str(k): v for k, v in delivered.items()}}))
-    session.flush()
-    from app.aeds.expiry_scan import scan_stock_expiry
-
-    summary = run_restock(session, now, tz, policy, site_ids=[task.site_id])
-    stock = scan_stock_expiry(session, now.astimezone(tz).date(), now, policy)
-    summary["stock_expiring_resolved"] = stock.resolved
-    return summary
+    return task

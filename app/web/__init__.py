@@ -1,20 +1,7 @@
-"""Server-rendered pages and health checks."""
+"""Server-rendered pages and health checks: importing this package registers every page
+on the blueprint."""
 
-from typing import Any
-
-from flask import Blueprint
-
-bp = Blueprint("web", __name__)
-
-
-@bp.app_context_processor
-def _labels() -> dict[str, Any]:
-    from app.web.labels import template_labels
-
-    return template_labels()
-
-
-from app.web import (  # noqa: E402,F401  (routes register on import)
+from app.web import (  # noqa: F401  (routes register on import)
     alert_pages,
     asset_pages,
     gateway_admin,
@@ -27,3 +14,6 @@ from app.web import (  # noqa: E402,F401  (routes register on import)
     photos,
     site_pages,
 )
+from app.web.blueprint import bp
+
+__all__ = ["bp"]

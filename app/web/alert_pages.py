@@ -14,8 +14,9 @@ from app.alerts.lifecycle import ACTIVE, site_of_alert
 from app.auth.permissions import can_act_on_alert, ensure
 from app.extensions import db_session
 from app.models import Alert, Asset, User
-from app.web import bp
+from app.web.blueprint import bp
 from app.web.common import get_or_404, now
+from app.web.labels import alert_words
 
 
 @bp.get("/alerts")
@@ -25,7 +26,9 @@ def alert_list() -> ResponseReturnValue:
     query = select(Alert).order_by(Alert.opened_at.desc()).limit(200)
     if show != "all":
         query = query.where(Alert.status.in_(ACTIVE))
-    return render_template("alerts.html", alerts=db_session().scalars(query).all(), show=show)
+    alerts = db_session().scalars(query).all()
+    return render_template("alerts.html", alerts=alerts, alert_words=alert_words(alerts),
+                           show=show)
 
 
 @bp.get("/alerts/<int:alert_id>")
@@ -37,6 +40,7 @@ def alert_detail(alert_id: int) -> ResponseReturnValue:
     users = {u.id: u for u in dbs.scalars(select(User))}
     return render_template(
         "alert.html", alert=alert, asset=asset, site=site_of_alert(db_session(), alert), users=users,
+        alert_words=alert_words([alert]),
         can_act=can_act_on_alert(current_user, alert, site_of_alert(db_session(), alert)),
         is_incident=alert.kind in INCIDENT_KINDS,
     )

@@ -19,13 +19,14 @@ from app.aeds.incidents import (
     open_incident_alerts,
 )
 from app.aeds.inspections import CHECK_ITEMS, Checklist, record_inspection
-from app.aeds.maintenance_mode import end_maintenance, start_maintenance
+from app.aeds.maintenance import end_maintenance, start_maintenance
 from app.auth.permissions import can_act_on_asset, ensure
-from app.extensions import db_session, get_settings
+from app.extensions import db_session, get_aed_context
 from app.models import Alert, Asset, Device, DeviceEvent, DeviceState, Inspection, Telemetry
-from app.web import bp
+from app.web.blueprint import bp
 from app.web.charts import line_chart
 from app.web.common import get_or_404, now, parse_date, push_config_and_report
+from app.web.labels import alert_words
 from app.web.photos import PhotoError, save_photo
 
 
@@ -66,8 +67,8 @@ def _history(asset: Asset) -> dict[str, object]:
         "battery": line_chart(battery_points, _("Battery"), "%", 0, 100),  # type: ignore[arg-type]
         "temperature": line_chart(temp_points, _("Temperature"), "°C"),  # type: ignore[arg-type]
     }
-    return {"inspections": inspections, "alerts": alerts, "events": events, "device": device,
-            "state": state, "charts": charts}
+    return {"inspections": inspections, "alerts": alerts, "alert_words": alert_words(alerts),
+            "events": events, "device": device, "state": state, "charts": charts}
 
 
 @bp.get("/assets/<int:asset_id>")
@@ -99,10 +100,9 @@ def asset_inspect(asset_id: int) -> ResponseReturnValue:
     except PhotoError:
         flash(_("The photo must be a JPEG, PNG or WebP image under 15 MB."), "error")
         return render_template("inspect.html", asset=asset, items=CHECK_ITEMS), 400
-    settings = get_settings()
     dbs = db_session()
     record_inspection(
-        dbs, asset, checklist, current_user.id, now(), settings.readiness, settings.tz,
+        dbs, asset, checklist, current_user.id, now(), get_aed_context(),
         notes=request.form.get("notes", "")[:2000], photo_path=photo_path,
     )
     dbs.commit()
@@ -123,11 +123,10 @@ def asset_replace(asset_id: int) -> ResponseReturnValue:
     pad = parse_date(request.form.get("pad_expiry"))
     battery = parse_date(request.form.get("battery_expiry"))
     paediatric = parse_date(request.form.get("paediatric_pad_expiry"))
-    settings = get_settings()
     dbs = db_session()
     try:
         outcome = replace_consumables(
-            dbs, asset, current_user.id, now(), settings.readiness, settings.tz,
+            dbs, asset, current_user.id, now(), get_aed_context(),
             pad_expiry=pad, battery_expiry=battery, paediatric_pad_expiry=paediatric,
         )
     except ReplacementError:
@@ -147,12 +146,12 @@ def asset_maintenance(asset_id: int) -> ResponseReturnValue:
     ensure(can_act_on_asset(current_user, asset))
     dbs = db_session()
     if request.form.get("action") == "end":
-        end_maintenance(asset)
+        end_maintenance(dbs, asset, now(), get_aed_context())
         flash(_("Maintenance mode ended."), "success")
     else:
         try:
             minutes = int(request.form.get("minutes", "30"))
-            start_maintenance(asset, minutes, now())
+            start_maintenance(dbs, asset, minutes, now(), get_aed_context())
         except ValueError:
             flash(_("Choose between 1 and 480 minutes."), "error")
             return redirect(url_for("web.asset_detail", asset_id=asset.id))
@@ -178,11 +177,8 @@ def asset_incident(asset_id: int) -> ResponseReturnValue:
         aed_returned=request.form.get("aed_returned") == "yes",
         note=request.form.get("note", "")[:1000],
     )
-    settings = get_settings()
     try:
-        outcome = close_incident(
-            dbs, asset, report, current_user.id, now(), settings.readiness, settings.tz
-        )
+        outcome = close_incident(dbs, asset, report, current_user.id, now(), get_aed_context())
     except (IncidentError, ReplacementError) as exc:
         dbs.rollback()
         messages = {

@@ -28,7 +28,7 @@ from app.gateways.provisioning import (
     rotate_gateway,
 )
 from app.models import Site
-from app.web import bp
+from app.web.blueprint import bp
 
 
 def _admin() -> BrokerAdmin:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.extensions import get_db
 from app.ingest.report import ingest_health
 from app.models import utcnow
-from app.web import bp
+from app.web.blueprint import bp
 
 
 @bp.get("/healthz")

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.permissions import can_see_personal_data, roles_required
-from app.extensions import db_session, get_settings
+from app.extensions import db_session, get_aed_context
 from app.importexport.exporter import export_text
 from app.importexport.formats import MAX_IMPORT_BYTES, FormatError, detect_format, read_rows
 from app.importexport.importer import ImportReport, import_rows
 from app.models import utcnow
-from app.web import bp
+from app.web.blueprint import bp
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -35,10 +35,9 @@ def import_page() -> ResponseReturnValue:
         return render_template("import.html", report=None,
                                error=_(exc.message, **exc.params)), 400
     dry_run = request.form.get("dry_run") == "yes"
-    settings = get_settings()
     session = db_session()
-    report: ImportReport = import_rows(session, kind, rows, utcnow(), settings.readiness,
-                                       settings.tz, dry_run=dry_run)
+    report: ImportReport = import_rows(session, kind, rows, utcnow(), get_aed_context(),
+                                       dry_run=dry_run)
     if not dry_run:
         session.commit()
     return render_template("import.html", report=report, error=None)

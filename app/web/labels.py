@@ -1,29 +1,22 @@
-"""Display texts for statuses, reasons, alert kinds and severities (translated).
+"""What templates read to name statuses and alerts, in the request's language.
 
-Each status also has its own symbol, so no information is carried by colour alone.
+Status words, glyphs and order come from the one table (app/mapping/statuses.py); alert
+titles, texts, severities and states from app/alerts/texts.py. This module only binds
+them to the request's locale and time zone. Readiness reasons are page texts (gettext).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import lazy_gettext as _l
 
-# Kept for the bilingual public asset list.
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "ready": ("就绪", "Ready"),
-    "attention": ("需关注", "Attention"),
-    "not_ready": ("不可用", "Not ready"),
-    "in_use": ("使用中", "In use"),
-    "unknown": ("状态未知", "Unknown"),
-}
-
-STATUS_TEXT = {
-    "ready": _l("Ready"),
-    "attention": _l("Needs attention"),
-    "not_ready": _l("Not ready"),
-    "in_use": _l("In use"),
-    "unknown": _l("Status unknown"),
-}
-STATUS_SYMBOL = {"ready": "✓", "attention": "!", "not_ready": "✕", "in_use": "⚡", "unknown": "?"}
+from app.alerts import texts
+from app.alerts.subjects import AlertWords, describe
+from app.extensions import db_session, get_settings
+from app.i18n import current_locale_code
+from app.mapping.statuses import family
+from app.models import Alert
 
 REASON_TEXT = {
     "pad_expired": _l("Pads expired"),
@@ -44,53 +37,39 @@ REASON_TEXT = {
     "cabinet_open_aed_removed": _l("Cabinet open, AED removed"),
 }
 
-ALERT_KIND_TEXT = {
-    "pad_expiring": _l("Pads expire soon"),
-    "battery_expiring": _l("Battery expires soon"),
-    "pad_expired": _l("Pads expired"),
-    "battery_expired": _l("Battery expired"),
-    "self_test_failed": _l("Self-test failed"),
-    "cabinet_opened": _l("Cabinet opened"),
-    "aed_in_use": _l("AED taken out (possible use)"),
-    "door_open_too_long": _l("Cabinet door open too long"),
-    "temperature_out_of_range": _l("Temperature out of range"),
-    "battery_low": _l("Battery low"),
-    "gateway_offline": _l("Gateway offline"),
-    "device_silent": _l("Sensor silent"),
-    "unregistered_device": _l("Unregistered device"),
-    "client_id_takeover": _l("Gateway identity conflict"),
-    "stock_low": _l("Supplies low"),
-    "stock_expiring": _l("Supplies expire soon"),
-    "inspection_due": _l("Monthly check due"),
-    "inspection_overdue": _l("Monthly check overdue"),
-}
 
-SEVERITY_TEXT = {
-    "urgent": _l("Urgent"),
-    "critical": _l("Critical"),
-    "warning": _l("Warning"),
-    "info": _l("Info"),
-}
-SEVERITY_SYMBOL = {"urgent": "‼", "critical": "✕", "warning": "!", "info": "i"}
+def status_word(status: str | None, kind: str = "aed") -> str:
+    return family(kind).word(status, current_locale_code())
 
-ALERT_STATUS_TEXT = {
-    "open": _l("Open"),
-    "acknowledged": _l("Acknowledged"),
-    "resolved": _l("Resolved"),
-}
 
-GATEWAY_STATE_TEXT = {
-    "online": _l("Online"),
-    "offline": _l("Offline"),
-    "stopped": _l("Stopped"),
-    "unknown": _l("Unknown"),
-}
+def status_glyph(status: str | None, kind: str = "aed") -> str:
+    return family(kind).get(status).glyph
+
+
+def severity_word(severity: str) -> str:
+    return texts.severity_word(severity, current_locale_code())
+
+
+def severity_glyph(severity: str) -> str:
+    return texts.SEVERITY_GLYPHS.get(severity, "")
+
+
+def alert_title(kind: str) -> str:
+    return texts.title(kind, current_locale_code())
+
+
+def alert_state(state: str) -> str:
+    return texts.state_word(state, current_locale_code())
+
+
+def alert_words(alerts: Sequence[Alert]) -> dict[int, AlertWords]:
+    """Title and text of each alert (by id) for the page being rendered."""
+    return describe(db_session(), alerts, current_locale_code(), get_settings().tz)
 
 
 def template_labels() -> dict[str, object]:
     return {
-        "STATUS_TEXT": STATUS_TEXT, "STATUS_SYMBOL": STATUS_SYMBOL, "REASON_TEXT": REASON_TEXT,
-        "ALERT_KIND_TEXT": ALERT_KIND_TEXT, "SEVERITY_TEXT": SEVERITY_TEXT,
-        "SEVERITY_SYMBOL": SEVERITY_SYMBOL, "ALERT_STATUS_TEXT": ALERT_STATUS_TEXT,
-        "GATEWAY_STATE_TEXT": GATEWAY_STATE_TEXT,
+        "status_word": status_word, "status_glyph": status_glyph,
+        "severity_word": severity_word, "severity_glyph": severity_glyph,
+        "alert_title": alert_title, "alert_state": alert_state, "REASON_TEXT": REASON_TEXT,
     }

@@ -21,7 +21,9 @@ from app.auth.permissions import can_see_personal_data
 from app.extensions import db_session, get_settings
 from app.http_security import csp_nonce
 from app.mapping.map_records import MapQuery, count_map_records, map_records
-from app.web import bp
+from app.mapping.statuses import legend
+from app.web.blueprint import bp
+from app.web.map_texts import map_text, map_title
 from maps.assets import CSS_FILES, JS_FILES, STATIC_DIR
 from maps.builder import build_map_html
 
@@ -30,10 +32,6 @@ STATIC_PREFIX = "/static/maps/"
 _VERSIONED = re.compile(r"^_v/[0-9a-f]{12}/(.+)$")
 YEAR_S = 365 * 24 * 3600
 DAY_S = 24 * 3600
-TITLES = {
-    ("zh_CN", False): "AED 地图 · 杨浦红十字会", ("en", False): "AED map · Yangpu Red Cross",
-    ("zh_CN", True): "公共 AED 地图 · 杨浦", ("en", True): "Public AED map · Yangpu",
-}
 
 
 @lru_cache(maxsize=1)
@@ -76,10 +74,11 @@ def _map_page(public: bool) -> ResponseReturnValue:
         return url_for(endpoint, view="public") if public else url_for(endpoint)
 
     options = {
-        "tiles": get_settings().map_tiles, "locale": locale, "static_url": static_prefix(),
+        "tiles": get_settings().map_tiles, "static_url": static_prefix(),
+        "legend": legend(locale), "text": map_text(locale),
         "features_url": url("api.map_features"),
         "nearest_url": url("api.nearest_aeds"),
-        "public": public, "zoom": 14, "title": TITLES[(locale, public)],
+        "public": public, "zoom": 14, "title": map_title(locale, public),
         # The page's inline scripts and styles carry this request's CSP nonce.
         "nonce": csp_nonce(),
     }

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from app.extensions import db_session
 from app.ingest.report import recent_workers
 from app.models import DeadLetter, QuarantinedMessage, utcnow
-from app.web import bp
+from app.web.blueprint import bp
 
 COUNTERS = {
     "received": "Messages received from the broker",

@@ -9,8 +9,8 @@ from app.extensions import db_session
 from app.mapping.public_policy import public_asset_clause
 from app.mapping.worklist import build_worklist
 from app.models import Asset, Site
-from app.web import bp
-from app.web.labels import STATUS_LABELS
+from app.web.blueprint import bp
+from app.web.labels import alert_words
 
 
 @bp.get("/assets")
@@ -21,7 +21,7 @@ def asset_list() -> ResponseReturnValue:
         # Visitors see what the public map shows: only assets marked public.
         query = query.where(public_asset_clause())
     rows = db_session().execute(query).all()
-    return render_template("assets.html", rows=rows, labels=STATUS_LABELS)
+    return render_template("assets.html", rows=rows)
 
 
 def _position() -> tuple[float, float] | None:
@@ -44,5 +44,6 @@ def dashboard() -> ResponseReturnValue:
     items = build_worklist(db_session(), team_id, position)
     return render_template(
         "dashboard.html", items=items, position=position, scope=scope,
+        alert_words=alert_words([a for item in items for a in item.alerts]),
         own_team_only=team_id is not None,
     )

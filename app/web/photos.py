@@ -11,7 +11,7 @@ from flask_login import login_required
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import get_settings
-from app.web import bp
+from app.web.blueprint import bp
 
 # Decided by the file's first bytes, never by its name or the browser's claim.
 _SIGNATURES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"RIFF": "webp"}

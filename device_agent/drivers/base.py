@@ -9,9 +9,6 @@ from pydantic import BaseModel, ConfigDict
 
 from device_agent.protocol import DeviceSettings
 
-# A reading only drivers and event derivation use; it is not part of telemetry.
-POWER = "power"
-
 
 class DriverOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -29,7 +26,7 @@ class Driver(ABC):
 
     @abstractmethod
     def read(self, now: float) -> dict[str, Any]:
-        """Current readings (a subset of protocol Readings fields, plus optional `power`)."""
+        """Current readings (a subset of protocol Readings fields, plus optional protocol `POWER`)."""
 
     def apply_settings(self, settings: DeviceSettings) -> None:
         """Take facts pushed by the server's config (default: nothing to take)."""

@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import Field
 
-from device_agent.drivers.base import POWER, Driver, DriverOptions
-from device_agent.protocol import DeviceSettings
+from device_agent.drivers.base import Driver, DriverOptions
+from device_agent.protocol import POWER, DeviceSettings
 
 
 class Fault(StrEnum):

@@ -1,11 +1,13 @@
 """MQTT contract v1, shared by the gateway agent and the server's ingest.
 
-Import from here: topic builders and `parse_topic`, payload models, `encode`/`decode`
-and `ProtocolError` (with a machine-readable `Reason`).
+Import from here: topic builders and `parse_topic`, payload models, `encode`/`decode`,
+`ProtocolError` (with a machine-readable `Reason`), what each event says about a
+reading (`EVENT_READINGS`) and the sensor thresholds (defaults and tests).
 """
 
 from device_agent.protocol.codec import MODEL_FOR_KIND, Decoded, check_agreement, decode, encode
 from device_agent.protocol.errors import ProtocolError, Reason
+from device_agent.protocol.event_readings import EVENT_READINGS, POWER
 from device_agent.protocol.messages import (
     MAX_PAYLOAD_BYTES,
     PROTOCOL_VERSION,
@@ -27,6 +29,13 @@ from device_agent.protocol.messages import (
     Thresholds,
     utc_now,
 )
+from device_agent.protocol.thresholds import (
+    DEFAULT_BATTERY_LOW_PCT,
+    DEFAULT_TEMP_MAX_C,
+    DEFAULT_TEMP_MIN_C,
+    battery_low,
+    temp_out_of_range,
+)
 from device_agent.protocol.topics import (
     AGENT_TO_SERVER,
     DEFAULT_ROOT,
@@ -47,10 +56,15 @@ from device_agent.protocol.topics import (
 
 __all__ = [
     "AGENT_TO_SERVER",
+    "DEFAULT_BATTERY_LOW_PCT",
     "DEFAULT_ROOT",
+    "DEFAULT_TEMP_MAX_C",
+    "DEFAULT_TEMP_MIN_C",
+    "EVENT_READINGS",
     "ID_PATTERN",
     "MAX_PAYLOAD_BYTES",
     "MODEL_FOR_KIND",
+    "POWER",
     "PROTOCOL_VERSION",
     "READING_FIELDS",
     "AgentMessage",
@@ -73,6 +87,7 @@ __all__ = [
     "Telemetry",
     "Thresholds",
     "TopicKind",
+    "battery_low",
     "check_agreement",
     "config_topic",
     "decode",
@@ -86,5 +101,6 @@ __all__ = [
     "server_subscriptions",
     "state_topic",
     "telemetry_topic",
+    "temp_out_of_range",
     "utc_now",
 ]

@@ -12,6 +12,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from device_agent.protocol.thresholds import (
+    DEFAULT_BATTERY_LOW_PCT,
+    DEFAULT_TEMP_MAX_C,
+    DEFAULT_TEMP_MIN_C,
+    battery_low,
+    temp_out_of_range,
+)
 from device_agent.protocol.topics import ID_PATTERN
 
 PROTOCOL_VERSION = 1
@@ -128,19 +135,25 @@ class Thresholds(BaseModel):
 
     temp_min_c: Annotated[
         float, Field(ge=TEMP_MIN_C, le=TEMP_MAX_C, description="report at once below this")
-    ] = 0.0
+    ] = DEFAULT_TEMP_MIN_C
     temp_max_c: Annotated[
         float, Field(ge=TEMP_MIN_C, le=TEMP_MAX_C, description="report at once above this")
-    ] = 50.0
+    ] = DEFAULT_TEMP_MAX_C
     battery_low_pct: Annotated[
         int, Field(strict=True, ge=0, le=100, description="report at once when crossed")
-    ] = 20
+    ] = DEFAULT_BATTERY_LOW_PCT
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:
         if self.temp_min_c >= self.temp_max_c:
             raise ValueError("temp_min_c must be below temp_max_c")
         return self
+
+    def temp_out_of_range(self, temp_c: float | None) -> bool:
+        return temp_out_of_range(temp_c, self.temp_min_c, self.temp_max_c)
+
+    def battery_low(self, battery_pct: int | None) -> bool:
+        return battery_low(battery_pct, self.battery_low_pct)
 
 
 class DeviceSettings(BaseModel):

@@ -12,7 +12,7 @@ from device_agent.backoff import Backoff
 from device_agent.config import ConfigError, load_config, parse_config
 from device_agent.events import crossed_thresholds, derive_events
 from device_agent.link import safe_callback
-from device_agent.protocol import EventKind
+from device_agent.protocol import EventKind, Thresholds
 
 
 def test_events_on_changes() -> None:
@@ -34,10 +34,13 @@ def test_alarming_state_at_start_is_an_event() -> None:
 
 
 def test_threshold_crossing() -> None:
-    assert crossed_thresholds({"temp_c": 20}, {"temp_c": 55}, 0, 50, 20)
-    assert not crossed_thresholds({"temp_c": 20}, {"temp_c": 21}, 0, 50, 20)
-    assert crossed_thresholds({"battery_pct": 21}, {"battery_pct": 19}, 0, 50, 20)
-    assert not crossed_thresholds({}, {"battery_pct": 5}, 0, 50, 20)
+    limits = Thresholds(temp_min_c=0, temp_max_c=50, battery_low_pct=20)
+    assert crossed_thresholds({"temp_c": 20}, {"temp_c": 55}, limits)
+    assert not crossed_thresholds({"temp_c": 20}, {"temp_c": 21}, limits)
+    assert not crossed_thresholds({"temp_c": 20}, {"temp_c": 50}, limits)  # 50 is in range
+    assert crossed_thresholds({"battery_pct": 21}, {"battery_pct": 19}, limits)
+    assert not crossed_thresholds({"battery_pct": 21}, {"battery_pct": 20}, limits)
+    assert not crossed_thresholds({}, {"battery_pct": 5}, limits)
 
 
 def test_backoff_grows_caps_and_jitters() -> None:

@@ -58,7 +58,7 @@ def test_offline_agent_stores_everything_in_order(tmp_path: Path) -> None:
     store, rt, clock = offline_runtime(tmp_path, 1000, [])
     run(store, rt, clock, 30)
     rows = rt.outbox.rows_after(0, 1000)
-    assert not rt.connected and rt.client is None
+    assert not rt.connection.connected and rt.connection.client is None
     seqs = [json.loads(r.payload)["seq"] for r in rows]
     assert seqs == list(range(1, len(rows) + 1)) and len(rows) >= 30
     for row in rows:

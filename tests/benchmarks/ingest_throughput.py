@@ -211,7 +211,7 @@ def clear_telemetry(url: str) -> None:
 
 def settings_for(url: str, broker_url: str, data_dir: Path) -> Any:
     return load_settings({"DATABASE_URL": url, "MQTT_URL": broker_url,
-                          "DATA_DIR": str(data_dir), "SECRET_KEY": "bench-secret-0123456789",
+                          "DATA_DIR": str(data_dir), "SECRET_KEY": "bench-secret-0123456789-ingest",
                           "LOG_LEVEL": "WARNING"})
 
 
@@ -286,7 +286,7 @@ class WorkerProcesses:
     def __init__(self, url: str, broker_url: str, work: Path, count: int, tag: str,
                  *extra: str) -> None:
         env = {**os.environ, "DATABASE_URL": url, "MQTT_URL": broker_url,
-               "DATA_DIR": str(work), "SECRET_KEY": "bench-secret-0123456789",
+               "DATA_DIR": str(work), "SECRET_KEY": "bench-secret-0123456789-ingest",
                "LOG_LEVEL": "WARNING"}
         self.names = [f"bench-{tag}-{i}" for i in range(count)]
         self.procs = [subprocess.Popen(
@@ -417,7 +417,7 @@ def burst(url: str, broker_url: str, work: Path, seconds: float) -> dict[str, fl
     then ingest wakes to the whole backlog arriving as fast as the broker sends it."""
     clear_telemetry(url)
     env = {**os.environ, "DATABASE_URL": url, "MQTT_URL": broker_url, "DATA_DIR": str(work),
-           "SECRET_KEY": "bench-secret-0123456789", "LOG_LEVEL": "WARNING"}
+           "SECRET_KEY": "bench-secret-0123456789-ingest", "LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "ingest",
                              "--client-id", "bench-ingest-burst", "--heartbeat-s", "0.5"],
                             cwd=REPO, env=env)

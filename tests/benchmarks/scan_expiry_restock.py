@@ -46,7 +46,7 @@ from app.models import (
     SupplyItem,
     Team,
 )
-from app.stock.shortage import run_restock
+from app.stock.jobs import run_restock
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.devices.facts import RawMessage, _decode_all
+from app.devices import RawMessage
+from app.devices.decode import decode_all
 from device_agent.protocol import ProtocolError, decode
 
 TOPICS = st.sampled_from([
@@ -29,7 +30,7 @@ FIELDS = st.dictionaries(
 @given(topic=TOPICS, fields=FIELDS)
 def test_ingest_accepts_exactly_what_decode_accepts(topic: str, fields: dict[str, object]) -> None:
     payload = json.dumps(fields).encode()
-    accepted, dead = _decode_all([RawMessage(topic, payload, datetime.now(UTC))], "aed/v1")
+    accepted, dead = decode_all([RawMessage(topic, payload, datetime.now(UTC))], "aed/v1")
     try:
         decode(topic, payload)
     except ProtocolError as exc:

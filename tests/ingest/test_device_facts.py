@@ -11,7 +11,8 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.devices.facts import BatchOutcome, FactsConfig, RawMessage, apply_batch
+from app.config import ReadinessPolicy
+from app.devices import BatchOutcome, FactsConfig, RawMessage, apply_batch
 from app.extensions import get_settings
 from app.models import (
     Alert,
@@ -25,6 +26,8 @@ from app.models import (
     QuarantinedMessage,
     Telemetry,
 )
+from device_agent.events import derive_events
+from device_agent.protocol import EVENT_READINGS, POWER, EventKind, Thresholds
 from tests.ingest.factory import NOW, event, heartbeat, register, state, telemetry
 
 Apply = Callable[..., BatchOutcome]
@@ -239,6 +242,39 @@ def test_events_open_alerts_once_even_when_redelivered(db: Session, apply: Apply
     assert assets["dev-1"].status == "in_use" and count(db, Alert, kind="aed_in_use") == 1
     apply(event("door_closed", seq=3))
     assert device_state(db).door_opened_at is None
+
+
+@pytest.mark.parametrize("kind", sorted(EVENT_READINGS))
+def test_an_event_the_agent_raises_is_stored_as_the_reading_it_came_from(
+    db: Session, apply: Apply, kind: EventKind
+) -> None:
+    reading, value = EVENT_READINGS[kind]
+    other = next(v for r, v in EVENT_READINGS.values() if r == reading and v != value)
+    # The agent's side: the reading moving to `value` raises exactly this event.
+    assert derive_events({reading: other}, {reading: value}) == [kind]
+    register(db)
+    if reading == POWER:
+        # Telemetry v1 carries no power reading: the event is kept, the state stays as it is.
+        apply(telemetry(seq=1, temp_c=20.0), event(kind.value, seq=2))
+        assert count(db, DeviceEvent, kind=kind.value) == 1 and device_state(db).temp_c == 20.0
+        return
+    apply(telemetry(seq=1, **{reading: other}))
+    apply(event(kind.value, seq=2))
+    assert getattr(device_state(db), reading) == value
+
+
+def test_server_and_agent_draw_the_threshold_lines_at_the_same_places(app: Flask) -> None:
+    policy = get_settings(app).readiness
+    agent = Thresholds(temp_min_c=policy.temp_min_c, temp_max_c=policy.temp_max_c,
+                       battery_low_pct=policy.battery_low_pct)
+    assert Thresholds() == Thresholds(temp_min_c=ReadinessPolicy().temp_min_c,
+                                      temp_max_c=ReadinessPolicy().temp_max_c,
+                                      battery_low_pct=ReadinessPolicy().battery_low_pct)
+    for temp in (None, agent.temp_min_c - 0.1, agent.temp_min_c, agent.temp_max_c,
+                 agent.temp_max_c + 0.1):
+        assert policy.temp_out_of_range(temp) == agent.temp_out_of_range(temp)
+    for pct in (None, 0, agent.battery_low_pct - 1, agent.battery_low_pct, 100):
+        assert policy.battery_low(pct) == agent.battery_low(pct)
 
 
 def test_sensor_alerts_open_and_resolve_through_the_alert_service(

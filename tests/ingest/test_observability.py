@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from app.auth.tokens import issue_token
-from app.devices.facts import FactsConfig, RawMessage, apply_batch
+from app.devices import FactsConfig, RawMessage, apply_batch
 from app.extensions import get_settings
 from app.ingest.service import IngestOptions, IngestService
 from app.models import User, utcnow

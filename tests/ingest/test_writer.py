@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 import app.ingest.writer as writer_module
-from app.devices.facts import FactsConfig, RawMessage
+from app.devices import FactsConfig, RawMessage
 from app.extensions import get_settings
 from app.ingest.inbox import Inbox
 from app.ingest.service import writer_database

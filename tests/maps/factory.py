@@ -4,12 +4,37 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from maps.records import STATUSES, MapRecord
+from maps.builder import TEXT_KEYS
+from maps.records import MapRecord
+from maps.status_style import Shape, StatusLook
+
+#: Status codes per kind, as a caller of the library would have them.
+STATUSES: dict[str, tuple[str, ...]] = {
+    "aed": ("in_use", "not_ready", "unknown", "attention", "ready"),
+    "station": ("empty", "low", "expiring", "unknown", "ok"),
+    "gateway": ("offline", "unknown", "online"),
+}
+SHAPES: dict[str, Shape] = {"aed": "circle", "station": "square", "gateway": "diamond"}
+#: Fill colours the tests look for; other statuses are grey.
+COLOURS = {"ready": "#009E73", "attention": "#E69F00", "not_ready": "#D55E00"}
+GLYPHS = {"ready": "✓", "attention": "!", "not_ready": "✕", "low": "↓", "offline": "✕"}
 
 STREETS = ["定海路", "平凉路", "江浦路", "四平路", "控江路", "长白新村", "延吉新村", "殷行",
            "大桥", "五角场", "新江湾城", "长海路"]
 HOURS = ["24/7", "Mo-Fr 08:00-18:00; Sa,Su 09:00-17:00", "Mo-Su 06:00-22:00", "", "不固定"]
+
+
+def page_words(lang: str = "zh") -> dict[str, Any]:
+    """A legend and page texts as a caller hands them to the builder: each word is
+    "{lang}:{status}" or "{lang}:{key}", so a test sees exactly where it went."""
+    legend = {
+        kind: [StatusLook(s, f"{lang}:{s}", COLOURS.get(s, "#999999"), "#000000",
+                          GLYPHS.get(s, "?"), SHAPES[kind]) for s in statuses]
+        for kind, statuses in STATUSES.items()
+    }
+    return {"legend": legend, "text": {key: f"{lang}:{key}" for key in TEXT_KEYS}}
 
 
 def synthetic_records(

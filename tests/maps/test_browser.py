@@ -10,7 +10,7 @@ from maps.builder import build_map_html
 from maps.hours import week_minute
 from maps.payload import features_payload, parse_bbox
 from maps.records import MapRecord
-from tests.maps.factory import synthetic_records
+from tests.maps.factory import page_words, synthetic_records
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,7 @@ def _clean(guard):
 
 def test_markers_render_locally_with_status_colours(page_server, guarded_context):
     page, guard = _open(guarded_context, page_server, build_map_html(
-        _records(), tiles="none", center=(31.2565, 121.5215), zoom=15))
+        _records(), tiles="none", center=(31.2565, 121.5215), zoom=15, **page_words()))
     page.wait_for_selector(".aedm-k-aed.aedm-s-ready")
     assert page.evaluate("typeof L") == "object"
     colours = page.evaluate("""() => Object.fromEntries(
@@ -69,8 +69,8 @@ def test_markers_render_locally_with_status_colours(page_server, guarded_context
                        "not_ready": [OKABE_VERMILLION, "✕"]}
     assert page.locator(".aedm-k-station.aedm-s-low").count() == 1
     assert page.locator(".aedm-k-gateway.aedm-s-offline").count() == 1
-    # zh-CN by default: layer names and legend.
-    assert "AED 除颤仪" in page.locator(".leaflet-control-layers").inner_text()
+    # The caller's words: layer names and legend.
+    assert "zh:layer_aed" in page.locator(".leaflet-control-layers").inner_text()
     assert page.locator(".aedm-legend").count() == 1
     assert all(r.startswith("/static/maps/") or r == "/map" for r in page_server.requests)
     _clean(guard)
@@ -78,15 +78,15 @@ def test_markers_render_locally_with_status_colours(page_server, guarded_context
 
 def test_popup_shows_status_dates_and_link(page_server, guarded_context):
     page, guard = _open(guarded_context, page_server, build_map_html(
-        _records(), tiles="none", center=(31.2565, 121.5215), zoom=15))
+        _records(), tiles="none", center=(31.2565, 121.5215), zoom=15, **page_words()))
     page.locator(".aedm-k-aed.aedm-s-ready").click()
     popup = page.locator(".leaflet-popup-content .aedm-popup")
     popup.wait_for()
     assert popup.locator(".aedm-popup-title").inner_text() == "人人屋 AED"
-    assert popup.locator(".aedm-status-text").inner_text() == "可用"
+    assert popup.locator(".aedm-status-text").inner_text() == "zh:ready"
     assert popup.locator(".aedm-pad").inner_text() == "2027-05-01"
     assert popup.locator(".aedm-checked").inner_text() == "2026-11-20"
-    assert "现在开放" in popup.locator(".aedm-hours").inner_text()
+    assert "zh:open" in popup.locator(".aedm-hours").inner_text()
     href = popup.locator("a.aedm-popup-link").get_attribute("href")
     assert href == page_server.url("/assets/a1")
     _clean(guard)
@@ -94,11 +94,11 @@ def test_popup_shows_status_dates_and_link(page_server, guarded_context):
 
 def test_search_and_open_now_filters(page_server, guarded_context):
     page, guard = _open(guarded_context, page_server, build_map_html(
-        _records(), tiles="none", locale="en", center=(31.2565, 121.5215), zoom=15))
+        _records(), tiles="none", center=(31.2565, 121.5215), zoom=15, **page_words("en")))
     assert page.evaluate("aedmapPage.shown") == 5
     page.fill(".aedm-search", "码头")
     page.wait_for_function("() => aedmapPage.shown === 1")
-    assert page.locator(".aedm-count").inner_text() == "Shown: 1"
+    assert page.locator(".aedm-count").inner_text() == "en:shown: 1"
     page.fill(".aedm-search", "")
     page.wait_for_function("() => aedmapPage.shown === 5")
     page.check(".aedm-open-now input")
@@ -157,7 +157,7 @@ def test_xss_probes_execute_nothing_and_show_literally(page_server, guarded_cont
         for i, probe in enumerate(XSS)
     ]
     page, guard = _open(guarded_context, page_server, build_map_html(
-        recs, tiles="none", title=XSS[5], center=(31.2615, 121.5215), zoom=15))
+        recs, tiles="none", title=XSS[5], center=(31.2615, 121.5215), zoom=15, **page_words()))
     assert page.evaluate("aedmapPage.shown") == len(XSS)
     for i, probe in enumerate(XSS):
         page.evaluate("aedmapPage.map.closePopup()")
@@ -167,7 +167,7 @@ def test_xss_probes_execute_nothing_and_show_literally(page_server, guarded_cont
         popup.wait_for()
         assert popup.locator(".aedm-popup-title").text_content() == probe
         assert popup.locator(".aedm-popup-desc").text_content() == probe
-        assert popup.locator(".aedm-hours").text_content() == f"{probe} (开放时间未知)"
+        assert popup.locator(".aedm-hours").text_content() == f"{probe} (zh:hours_unknown)"
         assert popup.locator("img, script").count() == 0
     assert page.title() == XSS[5]
     assert page.evaluate("typeof globalThis.x") == "undefined"
@@ -191,7 +191,7 @@ def test_bbox_mode_loads_markers_for_the_viewport(page_server, guarded_context):
 
     page_server.json_routes["/api/v1/map-features"] = features
     html = build_map_html([], tiles="none", mode="bbox", features_url="/api/v1/map-features",
-                          center=(31.27, 121.53), zoom=15)
+                          center=(31.27, 121.53), zoom=15, **page_words())
     page, guard = _open(guarded_context, page_server, html)
     page.wait_for_function("() => aedmapPage.loaded >= 1")
     assert calls[0]["kind"] == ["aed,station,gateway"]
@@ -202,14 +202,14 @@ def test_bbox_mode_loads_markers_for_the_viewport(page_server, guarded_context):
     page.evaluate("aedmapPage.map.setZoom(12)")
     page.wait_for_function("() => aedmapPage.loaded >= 2")
     assert page.evaluate("aedmapPage.items.length") == 300
-    assert page.locator(".aedm-notice").inner_text() == "此区域标记过多,请放大查看"
+    assert page.locator(".aedm-notice").inner_text() == "zh:too_many"
     # Popups keep status and link in bbox mode.
     page.evaluate("aedmapPage.map.setZoom(18)")
     page.wait_for_function("() => aedmapPage.loaded >= 3 && document.querySelector('.aedm')")
     page.evaluate("document.querySelector('.aedm').click()")
     popup = page.locator(".leaflet-popup-content .aedm-popup")
     popup.wait_for()
-    assert popup.locator(".aedm-status-text").inner_text() != ""
+    assert popup.locator(".aedm-status-text").inner_text().startswith("zh:")
     assert popup.locator("a.aedm-popup-link").get_attribute("href").startswith(
         page_server.url("/assets/"))
     _clean(guard)

@@ -7,12 +7,13 @@ from html.parser import HTMLParser
 import pytest
 
 from maps.assets import STATIC_DIR, missing_assets
-from maps.builder import build_map_html
+from maps.builder import TEXT_KEYS, build_map_html
 from maps.escape import html_and_js_text
 from maps.geo import rank_nearest, wgs84_to_gcj02
 from maps.payload import features_payload, nearest_payload, parse_bbox
 from maps.records import MapRecord
-from tests.maps.factory import synthetic_records
+from maps.status_style import StatusLook
+from tests.maps.factory import STATUSES, page_words, synthetic_records
 
 PROBE = "</script><script>globalThis.x=1</script>${globalThis.x=1}`\u2028"
 
@@ -123,10 +124,31 @@ def test_gcj02_provider_converts_positions_and_wgs_providers_do_not():
     assert wgs84_to_gcj02(31.1774276, 121.5272106)[0] == pytest.approx(31.175304, abs=1e-6)
 
 
-def test_locale_en_and_default_zh():
-    assert "可用" in build_map_html(_records(), tiles="none")
-    en = build_map_html(_records(), tiles="none", locale="en-GB")
-    assert "Ready" in en and "可用" not in en
+def _config(html: str) -> dict:
+    blobs = [json.loads(b) for b in _refs(html).json_blobs]
+    return next(b for b in blobs if b and "legend" in b)
+
+
+def test_words_are_the_callers():
+    """The page carries the legend and texts it is given, in the given order, and no
+    words of the library's own: without them a status shows its code."""
+    config = _config(build_map_html(_records(), tiles="none", **page_words("en")))
+    assert [e["label"] for e in config["legend"]["aed"]] == [f"en:{s}" for s in STATUSES["aed"]]
+    assert config["legend"]["station"][0] == {
+        "status": "empty", "label": "en:empty", "colour": "#999999", "ink": "#000000",
+        "glyph": "?", "shape": "square"}
+    assert config["text"] == {key: f"en:{key}" for key in TEXT_KEYS}
+    bare = build_map_html(_records(), tiles="none")
+    assert _config(bare)["legend"] == {}
+    assert _config(bare)["text"] == {key: key for key in TEXT_KEYS}
+    assert not re.search(r"[\u4e00-\u9fff]", json.dumps(_config(bare), ensure_ascii=False))
+
+
+def test_legend_refuses_unknown_kinds_and_shapes():
+    with pytest.raises(ValueError):
+        build_map_html([], legend={"bike": []})
+    with pytest.raises(ValueError):
+        StatusLook("ready", "x", "#000", "#fff", "?", "star")  # type: ignore[arg-type]
 
 
 def test_10k_page_is_under_budget():

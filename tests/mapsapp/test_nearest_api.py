@@ -138,7 +138,13 @@ def test_openapi_documents_map_endpoints(app: Flask, client: FlaskClient) -> Non
     names = {p["name"]: p for p in nearest["parameters"]}
     assert names["lat"]["required"] and names["lon"]["required"]
     assert {"n", "status", "coords"} <= set(names)
-    item = nearest["responses"]["200"]["content"]["application/json"]["schema"]["items"]
+    schemas = doc["components"]["schemas"]
+
+    def resolve(schema: dict[str, Any]) -> dict[str, Any]:
+        return schemas[schema["$ref"].rsplit("/", 1)[1]] if "$ref" in schema else schema
+
+    answer = resolve(nearest["responses"]["200"]["content"]["application/json"]["schema"])
+    item = resolve(answer["items"])
     assert "open_now" in item["required"]
     features = doc["paths"]["/map-features"]["get"]
     assert {p["name"] for p in features["parameters"]} >= {"bbox", "kind", "zoom", "coords"}

@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.alerts.catalogue import kind_of
+from app.alerts.digest import enqueue_digests
 from app.alerts.escalation import run_escalation
-from app.alerts.lifecycle import AlertSpec, Subject, raise_alert
 from app.alerts.policy import AlertPolicy
+from app.config import ConfigError
 from app.db import Database
 from app.extensions import get_settings
-from app.models import Alert, NotificationChannel, NotificationLog, NotificationRoute, Team
+from app.models import (
+    Alert,
+    Asset,
+    NotificationChannel,
+    NotificationLog,
+    NotificationRoute,
+    Team,
+)
+from app.notify.config_file import sync_channels_file
 from app.notify.dispatch import dispatch_pending
 from app.notify.outbox import enqueue_alert_notifications
+from app.notify.routing import channel_locale
 from app.scheduler.context import JobContext
 from app.scheduler.jobs import JOBS, run_job
 from tests.notify.receivers import MailBox, WebhookReceiver, smtp_server
@@ -48,30 +62,45 @@ def database(app: Flask) -> Database:
     return app.extensions["aed.db"]
 
 
-def email_channel(db: Session, port: int, team: Team | None, **route: object) -> NotificationChannel:
-    channel = NotificationChannel(
-        name=f"mail-{port}", kind="email",
-        config={"host": "127.0.0.1", "port": port, "sender": "aed@yangpu-redcross.test",
-                "to": ["coordinator@yangpu-redcross.test"]},
-    )
+def email_channel(db: Session, port: int, team: Team | None, locale: str | None = None,
+                  **route: object) -> NotificationChannel:
+    config = {"host": "127.0.0.1", "port": port, "sender": "aed@yangpu-redcross.test",
+              "to": ["coordinator@yangpu-redcross.test"]}
+    if locale:
+        config["locale"] = locale
+    channel = NotificationChannel(name=f"mail-{port}", kind="email", config=config)
     channel.routes = [NotificationRoute(team_id=team.id if team else None, **route)]
     db.add(channel)
     return channel
 
 
 def webhook_channel(db: Session, url: str, team: Team | None, fmt: str = "wecom",
-                    **route: object) -> NotificationChannel:
-    channel = NotificationChannel(name=f"hook-{url}", kind="webhook",
-                                  config={"url": url, "format": fmt})
+                    locale: str | None = None, **route: object) -> NotificationChannel:
+    config = {"url": url, "format": fmt, **({"locale": locale} if locale else {})}
+    channel = NotificationChannel(name=f"hook-{url}", kind="webhook", config=config)
     channel.routes = [NotificationRoute(team_id=team.id if team else None, **route)]
     db.add(channel)
     return channel
 
 
-def open_alert(db: Session, kind: str, message: str, team: Team | None = None) -> Alert:
+def add_alert(db: Session, aed: Asset, kind: str, detail: dict[str, object] | None,
+              at: datetime = NOW, stage: int | None = None) -> Alert:
+    """An alert as the rules write it: kind and structured detail, no sentence."""
+    spec = kind_of(kind)
+    alert = Alert(kind=kind, severity=spec.severity, subject_type="asset",
+                  subject_id=str(aed.id), dedupe_key=f"asset:{aed.id}:{kind}", asset_id=aed.id,
+                  site_id=aed.site_id, status="open", auto_resolve=spec.auto_resolve,
+                  message="", detail=detail, stage=stage, opened_at=at)
+    db.add(alert)
+    db.flush()
+    return alert
+
+
+def open_alert(db: Session, kind: str, detail: dict[str, object] | None = None,
+               team: Team | None = None) -> Alert:
     site = make_site(db, team=team)
     aed = make_aed(db, site)
-    alert, _ = raise_alert(db, Subject.of_asset(aed), AlertSpec(kind, message), NOW)
+    alert = add_alert(db, aed, kind, detail)
     db.commit()
     return alert
 
@@ -87,17 +116,21 @@ def test_email_reaches_smtp_server_with_readable_chinese(
     port, box = mail
     team = make_team(db)
     email_channel(db, port, team)
-    open_alert(db, "aed_in_use", "滨江AED1: AED 已被取出,可能正在抢救 · AED removed", team)
+    open_alert(db, "aed_in_use", {"since": "2026-11-29T01:58:00+00:00", "cause": "aed_removed"},
+               team)
     ctx = JobContext(db=database(app), settings=get_settings(app), policy=POLICY, runner="test")
     with app.app_context():
         assert run_job(ctx, JOBS["notify"], NOW) is not None
     wait_for(lambda: box.messages, timeout=10, message="the email")
     msg = box.messages[0]
-    assert "AED 被取出使用" in str(msg["Subject"]) and "紧急" in str(msg["Subject"])
+    assert str(msg["Subject"]) == "【紧急】AED 被取出使用 - 测试站点1"
     body = msg.get_body(preferencelist=("plain",))
     assert body is not None
     text = body.get_content()
-    assert "可能正在抢救" in text and "地点 · Where: 测试站点1" in text
+    assert text.splitlines() == [
+        "滨江AED1:AED 于 11月29日 09:58 被取出(机柜报告),可能正在抢救",
+        "地点:测试站点1", "发生时间:11月29日 10:00", "状态:未处理",
+        "请在 AED 管理系统中确认处理。"]
     assert msg["To"] == "coordinator@yangpu-redcross.test"
     [row] = logs(db)
     assert (row.status, row.attempts, row.event) == ("sent", 1, "opened")
@@ -112,14 +145,15 @@ def test_webhook_payload_is_a_wecom_dingtalk_text_message(
 ) -> None:
     team = make_team(db)
     webhook_channel(db, hook.url, team)
-    open_alert(db, "pad_expired", "滨江AED1: 电极片已于 2026-11-28 过期 · pads expired", team)
+    open_alert(db, "pad_expired", {"expiry": "2026-11-28"}, team)
     enqueue_alert_notifications(db, NOW, get_settings(app), POLICY)
     db.commit()
     assert dispatch_pending(database(app), NOW, get_settings(app), POLICY) == {"sent": 1}
     [body] = hook.bodies
     assert body["msgtype"] == "text"
-    assert "电极片已过期 · pads expired" in body["text"]["content"]
-    assert "2026-11-28 过期" in body["text"]["content"]
+    assert body["text"]["content"].startswith("【严重】电极片已过期 - 测试站点1\n")
+    assert "滨江AED1:电极片已于 11月28日 过期" in body["text"]["content"]
+    assert not re.search(r"[A-Za-z]{2,}", body["text"]["content"].replace("AED", ""))
 
 
 def test_receiver_down_retried_logged_nothing_lost_others_unaffected(
@@ -130,7 +164,7 @@ def test_receiver_down_retried_logged_nothing_lost_others_unaffected(
     team = make_team(db)
     email_channel(db, port, team)
     webhook_channel(db, down.url, team)
-    open_alert(db, "self_test_failed", "滨江AED1: 自检失败 · self-test failed", team)
+    open_alert(db, "self_test_failed", None, team)
     settings = get_settings(app)
     enqueue_alert_notifications(db, NOW, settings, POLICY)
     db.commit()
@@ -171,8 +205,8 @@ def test_quiet_hours_hold_non_urgent_but_never_urgent(
     night = datetime(2026, 11, 29, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
     site = make_site(db, team=team)
     aed = make_aed(db, site)
-    raise_alert(db, Subject.of_asset(aed), AlertSpec("battery_low", "电量低 · battery low"), night)
-    raise_alert(db, Subject.of_asset(aed), AlertSpec("cabinet_opened", "机柜门被打开"), night)
+    add_alert(db, aed, "battery_low", {"battery_pct": 15, "min_pct": 20}, night)
+    add_alert(db, aed, "cabinet_opened", {"at": night.isoformat()}, night)
     db.commit()
     settings = get_settings(app)
     enqueue_alert_notifications(db, night, settings, POLICY)
@@ -197,7 +231,7 @@ def test_routing_by_team_and_escalation_after_repeats(
     boss.start()
     try:
         boss_hook = webhook_channel(db, boss.url, None, escalation_level=1)
-        alert = open_alert(db, "self_test_failed", "自检失败", riverside)
+        alert = open_alert(db, "self_test_failed", None, riverside)
         settings = get_settings(app)
         policy = AlertPolicy(repeat_after_min={"critical": 60}, escalate_after_repeats=2)
 
@@ -249,3 +283,66 @@ def test_one_message_per_expiry_stage(app: Flask, db: Session, hook: WebhookRece
     assert len(contents) == 4, contents
     assert ["≤90 天" in contents[0], "≤30 天" in contents[1], "≤7 天" in contents[2]] == [True] * 3
     assert "电极片已过期" in contents[3]
+
+
+def test_each_channel_reads_its_own_language(
+    app: Flask, db: Session, mail: tuple[int, MailBox], hook: WebhookReceiver
+) -> None:
+    """One alert, two channels: the email in Chinese (the default), the robot in English
+    (its `locale`); neither message mixes the two, and times are Shanghai's."""
+    port, box = mail
+    team = make_team(db)
+    email_channel(db, port, team)
+    webhook_channel(db, hook.url, team, fmt="json", locale="en")
+    site = make_site(db, team=team)
+    aed = make_aed(db, site)
+    aed.name_en = "Riverside AED 1"
+    add_alert(db, aed, "pad_expiring", {"expiry": "2026-12-20"}, stage=30)
+    db.commit()
+    settings = get_settings(app)
+    enqueue_alert_notifications(db, NOW, settings, POLICY)
+    db.commit()
+    assert dispatch_pending(database(app), NOW, settings, POLICY) == {"sent": 2}
+    [msg] = box.messages
+    assert str(msg["Subject"]) == "【警告】电极片即将过期 - 测试站点1(≤30 天)"
+    body = msg.get_body(preferencelist=("plain",))
+    assert body is not None
+    assert body.get_content().splitlines()[0] == "滨江AED1:电极片将于 12月20日 过期(≤30 天)"
+    [robot] = hook.bodies
+    assert robot["subject"] == "[Warning] Pads expiring - Site 1 (≤30 days)"
+    assert robot["body"].splitlines() == [
+        "Riverside AED 1: Pads expire on 20 Dec (within 30 days)", "Where: Site 1",
+        "Opened: 29 Nov 10:00", "Status: Open", "Please acknowledge in the AED tracker."]
+    assert not re.search(r"[\u4e00-\u9fff]", json.dumps(robot, ensure_ascii=False))
+
+
+def test_digest_in_the_channels_language(app: Flask, db: Session) -> None:
+    team = make_team(db)
+    channel = webhook_channel(db, "http://127.0.0.1:9/digest", team, fmt="json", locale="en",
+                              digest=True)
+    site = make_site(db, team=team)
+    aed = make_aed(db, site)
+    add_alert(db, aed, "pad_expiring", {"expiry": "2026-12-20"})
+    add_alert(db, aed, "stock_expired", {"lots": 2, "earliest": "2026-11-20"})
+    db.commit()
+    assert enqueue_digests(db, NOW, get_settings(app), "2026-11-29")["messages"] == 1
+    [row] = logs(db)
+    assert row.channel_id == channel.id
+    assert row.subject == "[Daily digest] Riverside team 29 Nov"
+    assert row.body.splitlines() == ["Riverside team · Daily digest", "- Pads expiring: 1",
+                                     "- Supplies expired: 1"]
+
+
+def test_channel_locale_in_the_config_file(app: Flask, db: Session, tmp_path: Path) -> None:
+    good = tmp_path / "good.toml"
+    good.write_text('[[channel]]\nname = "robot"\nkind = "webhook"\n'
+                    'url = "https://example.org/hook"\nlocale = "en"\n', "utf-8")
+    assert sync_channels_file(db, good) == 1
+    channel = db.scalars(select(NotificationChannel)).one()
+    assert channel_locale(channel, "zh_CN") == "en"
+    channel.config = {"url": "https://example.org/hook"}
+    assert channel_locale(channel, "zh_CN") == "zh_CN"
+    bad = tmp_path / "bad.toml"
+    bad.write_text(good.read_text("utf-8").replace('"en"', '"fr"'), "utf-8")
+    with pytest.raises(ConfigError):
+        sync_channels_file(db, bad)

@@ -31,7 +31,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.aeds.expiry_scan import run_expiry_scan_and_refresh
+from app.aeds.reconcile import reconcile
+from app.aeds.refresh import AedContext
 from app.alerts.policy import AlertPolicy
 from app.extensions import get_settings
 from app.models import Alert, Asset, Gateway, Site, Team
@@ -184,7 +185,7 @@ def build_world(app: Flask, client: FlaskClient, runner: FlaskCliRunner, db: Ses
         world.gateway_ids.append(gateway.id)
     db.commit()
 
-    run_expiry_scan_and_refresh(db, SCAN_AT, get_settings(app), AlertPolicy())
+    reconcile(db, SCAN_AT, AedContext.of(get_settings(app), AlertPolicy()))
     db.commit()
     alerts = {a.asset_id: a.id for a in db.scalars(
         select(Alert).where(Alert.kind == "pad_expired"))}

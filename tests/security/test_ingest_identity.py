@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.devices.facts import FactsConfig, RawMessage, apply_batch
+from app.devices import FactsConfig, RawMessage, apply_batch
 from app.extensions import get_settings
 from app.models import DeadLetter, DeviceState, Gateway, QuarantinedMessage, Telemetry
 from tests.ingest.factory import register, telemetry

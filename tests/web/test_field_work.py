@@ -240,11 +240,11 @@ def test_restock_adds_lots_and_maintenance_mode(seeded: Flask, client: FlaskClie
     assert site is not None
     before = db.scalar(select(func.count()).select_from(StockLot).where(
         StockLot.site_id == site.id))
-    html = client.get(f"/sites/{site.id}/restock").get_data(as_text=True)
-    import re
-    item_id = re.search(r'name="qty_(\d+)"', html).group(1)  # type: ignore[union-attr]
+    # The whole restock flow is tested in tests/stock; here: the demo station's form saves.
     resp = post_form(client, f"/sites/{site.id}/restock",
-                     {f"qty_{item_id}": "12", f"expiry_{item_id}": "2028-06-30"})
+                     {"rows": "1", "item-0": "gloves", "quantity-0": "12",
+                      "expiry-0": (date.today() + timedelta(days=900)).isoformat()},
+                     f"/sites/{site.id}/restock")
     assert resp.status_code == 302
     after = db.scalar(select(func.count()).select_from(StockLot).where(
         StockLot.site_id == site.id))

@@ -1,0 +1,123 @@
+"""Apply the evaluation to AEDs, in the caller's transaction: store each status with its
+reasons, start use incidents, and make the AED alerts follow.
+
+Every writer calls :func:`refresh_aeds` for the AEDs it touched (ingest, imports and
+registry edits, inspections, pad replacement, incidents, maintenance, the scheduler's
+jobs), and the reconciliation calls it for all of them. Only what changed is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, bindparam, update
+from sqlalchemy.orm import Session
+
+from app.aeds.evaluation import OPENING_KINDS, AedFacts, EvaluationPolicy, evaluate
+from app.aeds.facts import StoredStatus, load_facts
+from app.alerts.apply import Applied, SubjectWants, Wanted, apply_wanted
+from app.alerts.catalogue import KINDS
+from app.alerts.lifecycle import Subject
+from app.alerts.policy import AlertPolicy
+from app.config import ReadinessPolicy, Settings
+from app.models import Asset
+
+#: Every alert kind about an AED: the evaluation decides them all.
+AED_KINDS = frozenset(k.code for k in KINDS.values() if k.subject == "asset")
+
+_ASSET: Table = Asset.__table__  # type: ignore[assignment]
+_STATUS_UPDATE = (
+    update(_ASSET).where(_ASSET.c.id == bindparam("b_id"))
+    .values(status=bindparam("status"), status_reasons=bindparam("status_reasons"),
+            status_changed_at=bindparam("status_changed_at"))
+)
+_REASONS_UPDATE = (
+    update(_ASSET).where(_ASSET.c.id == bindparam("b_id"))
+    .values(status_reasons=bindparam("status_reasons"))
+)
+_INCIDENT_UPDATE = (
+    update(_ASSET).where(_ASSET.c.id == bindparam("b_id"), _ASSET.c.in_use_since.is_(None))
+    .values(in_use_since=bindparam("in_use_since"))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AedContext:
+    policy: EvaluationPolicy
+    tz: ZoneInfo
+    #: The settings the evaluation was made of (thresholds sent to gateways, too).
+    readiness: ReadinessPolicy
+
+    @classmethod
+    def of(cls, settings: Settings, alerts: AlertPolicy) -> AedContext:
+        return cls(EvaluationPolicy.of(settings.readiness, alerts), settings.tz,
+                   settings.readiness)
+
+
+@dataclass
+class Refreshed:
+    evaluated: int = 0
+    #: (asset id, old status, new status) of each AED whose status moved.
+    moved: list[tuple[int, str, str]] = field(default_factory=list)
+    alerts: Applied = field(default_factory=Applied)
+
+
+def refresh_aeds(session: Session, asset_ids: Iterable[int], now: datetime,
+                 ctx: AedContext) -> Refreshed:
+    """Evaluate these AEDs (other assets are skipped) and apply the result."""
+    session.flush()  # the caller's changes are facts too
+    return apply_evaluations(session, list(load_facts(session, list(asset_ids))), now, ctx)
+
+
+def apply_evaluations(session: Session, rows: Sequence[tuple[AedFacts, StoredStatus]],
+                      now: datetime, ctx: AedContext) -> Refreshed:
+    today = now.astimezone(ctx.tz).date()
+    out = Refreshed(evaluated=len(rows))
+    moved: list[dict[str, Any]] = []
+    reasons_only: list[dict[str, Any]] = []
+    incidents: list[dict[str, Any]] = []
+    wants: list[SubjectWants] = []
+    for facts, stored in rows:
+        result = evaluate(facts, now, today, ctx.policy)
+        reasons = result.reason_text or None
+        if result.status != stored.status:
+            out.moved.append((facts.asset_id, stored.status, result.status))
+            moved.append({"b_id": facts.asset_id, "status": result.status,
+                          "status_reasons": reasons, "status_changed_at": now})
+        elif reasons != stored.reasons:
+            reasons_only.append({"b_id": facts.asset_id, "status_reasons": reasons})
+        if result.incident_starts_at is not None:
+            incidents.append({"b_id": facts.asset_id, "in_use_since": result.incident_starts_at})
+        wants.append(SubjectWants(
+            Subject("asset", str(facts.asset_id), asset_id=facts.asset_id,
+                    site_id=facts.site_id),
+            [Wanted(w.kind, w.severity, w.stage, w.detail) for w in result.wanted],
+            result.unjudged))
+    _write(session, _STATUS_UPDATE, moved, ("status", "status_reasons", "status_changed_at"))
+    _write(session, _REASONS_UPDATE, reasons_only, ("status_reasons",))
+    _write(session, _INCIDENT_UPDATE, incidents, ("in_use_since",))
+    out.alerts = apply_wanted(session, "asset", wants, AED_KINDS, now, chain=OPENING_KINDS)
+    return out
+
+
+def _write(session: Session, stmt: Any, rows: list[dict[str, Any]],
+           columns: tuple[str, ...]) -> None:
+    """Through the mapped object where the session holds one (so the caller sees the
+    new values), else one executemany UPDATE."""
+    plain: list[dict[str, Any]] = []
+    for row in rows:
+        key = session.identity_key(Asset, row["b_id"])
+        loaded = session.identity_map.get(key)
+        if loaded is None:
+            plain.append(row)
+            continue
+        if stmt is _INCIDENT_UPDATE and loaded.in_use_since is not None:
+            continue
+        for name in columns:
+            setattr(loaded, name, row[name])
+    if plain:
+        session.execute(stmt, plain, execution_options={"synchronize_session": False})

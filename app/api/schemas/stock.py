@@ -1,0 +1,93 @@
+"""Stock lots at first-aid stations and the deliveries that add them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from app.api.schemas.common import (
+    DbId,
+    JsonDate,
+    JsonId,
+    JsonInt,
+    Page,
+    PageQuery,
+    PathRef,
+    Timestamp,
+)
+
+
+class StockQuery(PageQuery):
+    site_id: DbId | None = Field(None, description="Only this site.")
+    item: str | None = Field(None, max_length=64, description="Supply item code.")
+    expiring_before: date | None = Field(None, description="Lots expiring before this date.")
+
+
+class SupplyItem(BaseModel):
+    id: int
+    code: str
+    name: str
+    name_en: str | None
+    unit: str
+
+
+class StockLot(BaseModel):
+    id: int
+    site_id: int
+    item: SupplyItem
+    quantity: int
+    expiry: date | None
+    lot_code: str | None
+    received_at: Timestamp
+
+
+class StockPage(Page[StockLot]):
+    pass
+
+
+class NewLot(BaseModel):
+    """A delivery: so many of a supply item, with its expiry and lot code if it has them."""
+
+    site_id: JsonId
+    item: str = Field(min_length=1, max_length=64, description="Supply item code.")
+    quantity: JsonInt = Field(ge=1, le=100_000)
+    expiry: JsonDate | None = None
+    lot_code: str | None = Field(None, max_length=64)
+
+
+class Delivered(BaseModel):
+    """One delivered lot of a restock."""
+
+    item: str = Field(min_length=1, max_length=64, description="Supply item code.")
+    quantity: JsonInt = Field(ge=1, le=100_000)
+    expiry: JsonDate | None = None
+    lot_code: str | None = Field(None, max_length=64)
+
+
+class Restock(BaseModel):
+    """A restock of a station, as a volunteer records it: what came in, what was taken
+    out. Completes the station's open restock task and re-checks its stock alerts."""
+
+    deliveries: list[Delivered] = Field(default_factory=list, max_length=200)
+    remove_lot_ids: list[JsonId] = Field(
+        default_factory=list, max_length=500,
+        description="Lots taken out of the kit (expired, damaged): removed whole.")
+
+
+class RestockTaskState(BaseModel):
+    id: int
+    status: str
+
+
+class RestockDone(BaseModel):
+    site_id: int
+    lots: list[StockLot] = Field(description="The lots added.")
+    removed_lot_ids: list[int]
+    task: RestockTaskState | None = Field(description="The task this restock completed.")
+    alerts_resolved: int = Field(description="Stock alerts of the station it resolved.")
+
+
+class RestockSiteRef(PathRef):
+    noun = "site"
+    site_id: DbId
