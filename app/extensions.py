@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
+import threading
+
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
@@ -9,6 +12,7 @@ from app.aeds.refresh import AedContext
 from app.alerts.policy import AlertPolicy, load_alert_policy
 from app.config import Settings
 from app.db import Database
+from app.notify.now import Notifier
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -43,6 +47,24 @@ def get_aed_context(app: Flask | None = None) -> AedContext:
         ctx = app.extensions["aed.aed_context"] = AedContext.of(
             get_settings(app), get_alert_policy(app))
     return ctx
+
+
+NOTIFIER = "aed.notifier"
+_notifier_lock = threading.Lock()
+
+
+def wake_notifier(app: Flask | None = None) -> None:
+    """After a commit that opened or resolved something people are told about: tell
+    them now, through this process's notifier (started on first use), not at the
+    scheduler's next notify run."""
+    app = app or current_app
+    with _notifier_lock:
+        notifier: Notifier | None = app.extensions.get(NOTIFIER)
+        if notifier is None or not notifier.alive:
+            notifier = Notifier(get_db(app), get_settings(app), get_alert_policy(app)).start()
+            app.extensions[NOTIFIER] = notifier
+            atexit.register(notifier.stop)
+    notifier.wake()
 
 
 def db_session() -> Session:

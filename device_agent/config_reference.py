@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from device_agent.config import AgentConfig
+from device_agent.config import AgentConfig, DeviceConfig
 from device_agent.drivers import DRIVER_MODULES, driver_class
 
 BEGIN = "<!-- BEGIN CONFIG REFERENCE (generated: python -m device_agent.config_reference) -->"
@@ -72,8 +72,6 @@ def _table(title: str, model: type[BaseModel], prefix: str = "") -> list[str]:
 
 def reference() -> str:
     out = _table("Top level", AgentConfig)
-    from device_agent.config import DeviceConfig
-
     out += _table("[[devices]]", DeviceConfig)
     for name in sorted(DRIVER_MODULES):
         cls = driver_class(name)

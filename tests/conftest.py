@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app import create_app, migrate
 from app.db import Database
+from app.extensions import NOTIFIER
 from app.models import Base
 from tests.support.postgres import PostgresServer, PostgresUnavailable, postgres_server
 from tests.support.web_login import DEMO_PASSWORD
@@ -99,6 +100,9 @@ def app(app_config: dict[str, object], backend: str) -> Iterator[Flask]:
     if backend == "postgresql":
         _pg_report["ran"] = int(_pg_report["ran"]) + 1  # type: ignore[call-overload]
     yield application
+    notifier = application.extensions.get(NOTIFIER)
+    if notifier is not None:  # a page woke one: it holds connections of its own
+        notifier.stop()
     db.dispose()
 
 

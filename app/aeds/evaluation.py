@@ -39,15 +39,7 @@ from app.alerts.policy import AlertPolicy
 from app.alerts.stages import EXPIRED, expiry_stage, stage_severity
 from app.config import ReadinessPolicy
 from app.gateways.presence import gateway_presence
-
-
-# INTEGRATION: replace with the protocol's threshold predicates once they live there.
-def temp_out_of_range(temp_c: float | None, lo: float, hi: float) -> bool:
-    return temp_c is not None and not (lo <= temp_c <= hi)
-
-
-def battery_low(pct: int | None, minimum: int) -> bool:
-    return pct is not None and pct < minimum
+from device_agent.protocol.thresholds import battery_low, temp_out_of_range
 
 READY = "ready"
 ATTENTION = "attention"
@@ -64,21 +56,36 @@ OPENING_KINDS = ("aed_in_use", "door_open_too_long", "cabinet_opened")
 
 @dataclass(frozen=True, slots=True)
 class EvaluationPolicy:
-    """Every knob the evaluation reads (from ReadinessPolicy and AlertPolicy)."""
+    """Every knob the evaluation reads, taken from ReadinessPolicy and AlertPolicy (the
+    defaults live there: :meth:`defaults`)."""
 
-    expiry_attention_days: int = 30
-    expiry_lead_days: tuple[int, ...] = (90, 30, 7)
-    critical_within_days: int = 7
-    battery_low_pct: int = 20
-    temp_min_c: float = 0.0
-    temp_max_c: float = 50.0
-    inspection_interval_days: int = 30
-    inspection_due_soon_days: int = 7
-    liveness_intervals: int = 3
-    default_report_interval_s: int = 300
-    door_open_limit: timedelta = timedelta(minutes=10)
+    expiry_attention_days: int
+    expiry_lead_days: tuple[int, ...]
+    critical_within_days: int
+    battery_low_pct: int
+    temp_min_c: float
+    temp_max_c: float
+    inspection_interval_days: int
+    inspection_due_soon_days: int
+    liveness_intervals: int
+    default_report_interval_s: int
+    door_open_limit: timedelta
     #: A gateway's `offline` will counts once it has stood this long (reconnect flaps).
-    offline_grace: timedelta = timedelta(0)
+    offline_grace: timedelta
+    # Derived once: the lead stages nearest first, and every number of days left at
+    # which an answer changes, largest first.
+    leads_ascending: tuple[int, ...] = field(init=False, repr=False)
+    day_boundaries: tuple[int, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        leads = tuple(sorted(self.expiry_lead_days))
+        object.__setattr__(self, "leads_ascending", leads)
+        bounds = {self.expiry_attention_days, self.critical_within_days, *leads, EXPIRED}
+        object.__setattr__(self, "day_boundaries", tuple(sorted(bounds, reverse=True)))
+
+    @classmethod
+    def defaults(cls) -> EvaluationPolicy:
+        return cls.of(ReadinessPolicy(), AlertPolicy())
 
     @classmethod
     def of(cls, readiness: ReadinessPolicy, alerts: AlertPolicy) -> EvaluationPolicy:
@@ -153,6 +160,10 @@ class Evaluation:
     unjudged: frozenset[str] = frozenset()
     #: The AED was taken out: the use incident starts at this moment (stored by apply).
     incident_starts_at: datetime | None = None
+    #: With the facts unchanged, the answer changes next at this moment (a silence
+    #: window, a check falling due, a door limit) or on this local day (an expiry stage).
+    changes_at: datetime | None = None
+    changes_on: date | None = None
 
     @property
     def reason_text(self) -> str:
@@ -205,25 +216,52 @@ def liveness_of(facts: AedFacts, now: datetime, policy: EvaluationPolicy) -> Liv
                     device_silent=device_silent)
 
 
+#: Moments are looked at this long after they pass (the rules compare strictly).
+_PAST = timedelta(seconds=1)
+
+
+class _Next:
+    """The earliest moment and local day at which the answer can change."""
+
+    __slots__ = ("at", "on")
+
+    def __init__(self) -> None:
+        self.at: datetime | None = None
+        self.on: date | None = None
+
+    def moment(self, when: datetime | None, now: datetime) -> None:
+        if when is not None and when > now and (self.at is None or when < self.at):
+            self.at = when
+
+    def day(self, when: date) -> None:
+        if self.on is None or when < self.on:
+            self.on = when
+
+
 def _expiry(part: str, expiry: date | None, today: date, policy: EvaluationPolicy,
-            hard: list[str], soft: list[str], wanted: list[WantedAlert]) -> None:
+            hard: list[str], soft: list[str], wanted: list[WantedAlert],
+            upcoming: _Next) -> None:
     if expiry is None:
         soft.append(f"{part}_expiry_missing")
         return
     days_left = (expiry - today).days
-    if days_left <= 0:
+    # The next day the days left reach a boundary (attention, a stage, critical, expiry).
+    for boundary in policy.day_boundaries:
+        if boundary < days_left:
+            upcoming.day(today + timedelta(days=days_left - boundary))
+            break
+    if days_left <= EXPIRED:
         hard.append(f"{part}_expired")
-    elif days_left <= policy.expiry_attention_days:
-        soft.append(f"{part}_expiring")
-    stage = expiry_stage(expiry, today, policy.expiry_lead_days)
-    if stage is None:
+        wanted.append(WantedAlert(f"{part}_expired", "critical", EXPIRED,
+                                  {"expiry": expiry.isoformat()}))
         return
-    detail = {"expiry": expiry.isoformat()}
-    if stage == EXPIRED:
-        wanted.append(WantedAlert(f"{part}_expired", "critical", EXPIRED, detail))
-    else:
-        severity = stage_severity(expiry, today, policy.critical_within_days)
-        wanted.append(WantedAlert(f"{part}_expiring", severity, stage, detail))
+    if days_left <= policy.expiry_attention_days:
+        soft.append(f"{part}_expiring")
+    stage = expiry_stage(expiry, today, policy.leads_ascending)
+    if stage is not None:
+        wanted.append(WantedAlert(
+            f"{part}_expiring", stage_severity(expiry, today, policy.critical_within_days),
+            stage, {"expiry": expiry.isoformat()}))
 
 
 def evaluate(facts: AedFacts, now: datetime, today: date,
@@ -235,14 +273,19 @@ def evaluate(facts: AedFacts, now: datetime, today: date,
     wanted: list[WantedAlert] = []
     unjudged: set[str] = set()
 
-    _expiry("pad", facts.pad_expiry, today, policy, hard, soft, wanted)
-    _expiry("battery", facts.battery_expiry, today, policy, hard, soft, wanted)
+    upcoming = _Next()
+    _expiry("pad", facts.pad_expiry, today, policy, hard, soft, wanted, upcoming)
+    _expiry("battery", facts.battery_expiry, today, policy, hard, soft, wanted, upcoming)
 
     schedule = check_schedule(
         facts.last_inspection_at, facts.install_date,
         facts.inspection_interval_days or policy.inspection_interval_days,
         policy.inspection_due_soon_days, now)
     due = schedule.due_at.date().isoformat() if schedule.due_at else None
+    if schedule.due_at is not None:
+        upcoming.moment(schedule.due_at - timedelta(days=policy.inspection_due_soon_days)
+                        + _PAST, now)
+        upcoming.moment(schedule.due_at + _PAST, now)
     if schedule.state is CheckState.OVERDUE:
         hard.append("inspection_overdue")
         wanted.append(WantedAlert("inspection_overdue", detail={"due": due}))
@@ -254,6 +297,14 @@ def evaluate(facts: AedFacts, now: datetime, today: date,
         wanted.append(WantedAlert("inspection_due", detail={"due": None}))
 
     live = liveness_of(facts, now, policy)
+    if facts.monitored:
+        window = policy.liveness_window(facts.report_interval_s)
+        for seen in (facts.device_last_seen_at or facts.device_created_at,
+                     facts.gateway_last_seen_at or facts.gateway_created_at):
+            if seen is not None:
+                upcoming.moment(seen + window + _PAST, now)
+        if facts.gateway_state_received_at is not None:
+            upcoming.moment(facts.gateway_state_received_at + policy.offline_grace, now)
     incident_starts_at: datetime | None = None
     in_use = facts.in_use_since is not None
     in_maintenance = facts.maintenance_until is not None and facts.maintenance_until > now
@@ -275,7 +326,11 @@ def evaluate(facts: AedFacts, now: datetime, today: date,
         elif opened:
             wanted.append(WantedAlert("cabinet_opened",
                                       detail={"at": _iso(facts.door_opened_at)}))
-    elif facts.monitored and not in_maintenance:
+        if open_since is not None and not in_use:
+            upcoming.moment(open_since + policy.door_open_limit, now)
+    elif in_maintenance:
+        upcoming.moment(facts.maintenance_until, now)
+    elif facts.monitored:
         # Unheard: an opening may be going on, or not; the last word stands.
         unjudged.update(("cabinet_opened", "door_open_too_long"))
     if in_use:
@@ -321,4 +376,5 @@ def evaluate(facts: AedFacts, now: datetime, today: date,
         status, reasons = ATTENTION, tuple(soft)
     else:
         status, reasons = READY, ()
-    return Evaluation(status, reasons, tuple(wanted), frozenset(unjudged), incident_starts_at)
+    return Evaluation(status, reasons, tuple(wanted), frozenset(unjudged), incident_starts_at,
+                      upcoming.at, upcoming.on)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -40,6 +40,7 @@ class StoredStatus:
 
     status: str
     reasons: str | None
+    reevaluate_at: datetime | None = None
 
 
 _COLUMNS: tuple[Any, ...] = (
@@ -47,6 +48,7 @@ _COLUMNS: tuple[Any, ...] = (
     Asset.paediatric_pad_expiry, Asset.last_inspection_at, Asset.install_date,
     Asset.inspection_interval_days, Asset.in_use_since, Asset.maintenance_until,
     Asset.presence_reset_at, Asset.device_pk, Asset.status, Asset.status_reasons,
+    Asset.reevaluate_at,
     Device.device_id, Device.last_seen_at, Device.created_at, Gateway.id, Gateway.state,
     Gateway.state_received_at, Gateway.last_seen_at, Gateway.created_at,
     Gateway.report_interval_s, DeviceState.battery_pct, DeviceState.battery_expiry,
@@ -67,7 +69,7 @@ def facts_query() -> Select[Any]:
 
 def _facts(row: Any) -> tuple[AedFacts, StoredStatus]:
     (aid, site_id, pad, battery, child_pads, child_pad, inspected, installed, interval,
-     in_use, maintenance, reset, device_pk, status, reasons, device_id, dev_seen,
+     in_use, maintenance, reset, device_pk, status, reasons, reevaluate, device_id, dev_seen,
      dev_created, gw_id, gw_state, gw_state_at, gw_seen, gw_created, report_s, pct,
      dev_battery, dev_pad, self_test, temp_c, door, door_at, present, removed_at) = row
     facts = AedFacts(
@@ -84,7 +86,7 @@ def _facts(row: Any) -> tuple[AedFacts, StoredStatus]:
         report_interval_s=report_s, battery_pct=pct, self_test=self_test, temp_c=temp_c,
         door=door, door_opened_at=door_at, aed_present=present, aed_removed_at=removed_at,
     )
-    return facts, StoredStatus(status, reasons)
+    return facts, StoredStatus(status, reasons, reevaluate)
 
 
 def load_facts(session: Session, asset_ids: Sequence[int]) -> Iterator[

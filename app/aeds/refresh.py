@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,10 @@ _STATUS_UPDATE = (
 _REASONS_UPDATE = (
     update(_ASSET).where(_ASSET.c.id == bindparam("b_id"))
     .values(status_reasons=bindparam("status_reasons"))
+)
+_REEVALUATE_UPDATE = (
+    update(_ASSET).where(_ASSET.c.id == bindparam("b_id"))
+    .values(reevaluate_at=bindparam("reevaluate_at"))
 )
 _INCIDENT_UPDATE = (
     update(_ASSET).where(_ASSET.c.id == bindparam("b_id"), _ASSET.c.in_use_since.is_(None))
@@ -80,9 +84,13 @@ def apply_evaluations(session: Session, rows: Sequence[tuple[AedFacts, StoredSta
     moved: list[dict[str, Any]] = []
     reasons_only: list[dict[str, Any]] = []
     incidents: list[dict[str, Any]] = []
+    rescheduled: list[dict[str, Any]] = []
     wants: list[SubjectWants] = []
     for facts, stored in rows:
         result = evaluate(facts, now, today, ctx.policy)
+        again = _next_look(result.changes_at, result.changes_on, ctx.tz)
+        if again != stored.reevaluate_at:
+            rescheduled.append({"b_id": facts.asset_id, "reevaluate_at": again})
         reasons = result.reason_text or None
         if result.status != stored.status:
             out.moved.append((facts.asset_id, stored.status, result.status))
@@ -100,8 +108,22 @@ def apply_evaluations(session: Session, rows: Sequence[tuple[AedFacts, StoredSta
     _write(session, _STATUS_UPDATE, moved, ("status", "status_reasons", "status_changed_at"))
     _write(session, _REASONS_UPDATE, reasons_only, ("status_reasons",))
     _write(session, _INCIDENT_UPDATE, incidents, ("in_use_since",))
+    _write(session, _REEVALUATE_UPDATE, rescheduled, ("reevaluate_at",))
     out.alerts = apply_wanted(session, "asset", wants, AED_KINDS, now, chain=OPENING_KINDS)
     return out
+
+
+#: "Nothing can change this answer but new facts" (NULL means never evaluated).
+NEVER = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _next_look(at: datetime | None, on: date | None, tz: ZoneInfo) -> datetime:
+    """When to evaluate again: the next moment, or the start of the next local day, that
+    can change the answer."""
+    if on is not None:
+        midnight = datetime.combine(on, time.min, tz).astimezone(UTC)
+        at = midnight if at is None else min(at, midnight)
+    return at or NEVER
 
 
 def _write(session: Session, stmt: Any, rows: list[dict[str, Any]],

@@ -9,7 +9,9 @@ alerts a person must close are never closed here: except that one opening of a c
 tells one story, so a newer chapter (the AED taken) supersedes the older one.
 
 It works the same for one subject and for 100,000: one query reads the active alerts of
-the subjects, and only differences are written.
+the subjects, and only differences are written, in one statement per kind of change.
+When another writer opens the same alert at the same moment, the partial unique index
+decides and this one skips it (``ON CONFLICT DO NOTHING``).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, bindparam, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.alerts.catalogue import ACTIVE_STATES, kind_of
@@ -29,6 +32,9 @@ from app.models import Alert
 
 #: Subjects per query of active alerts.
 CHUNK = 2000
+_ALERT: Table = Alert.__table__  # type: ignore[assignment]
+#: The predicate of the partial unique index on dedupe_key (app/models/alert.py).
+_ACTIVE_KEY = text("status != 'resolved'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +47,25 @@ class Wanted:
     detail: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class AlertChange:
+    """An alert this call opened, updated or resolved."""
+
+    id: int
+    kind: str
+    severity: str
+    subject_type: str
+    subject_id: str
+    asset_id: int | None
+    site_id: int | None
+    gateway_id: str | None
+
+
 @dataclass
 class Applied:
-    opened: list[Alert] = field(default_factory=list)
-    resolved: list[Alert] = field(default_factory=list)
-    updated: list[Alert] = field(default_factory=list)
+    opened: list[AlertChange] = field(default_factory=list)
+    resolved: list[AlertChange] = field(default_factory=list)
+    updated: list[AlertChange] = field(default_factory=list)
 
     def __iadd__(self, other: Applied) -> Applied:
         self.opened += other.opened
@@ -62,71 +82,102 @@ class SubjectWants:
     unjudged: frozenset[str] = frozenset()
 
 
+@dataclass(slots=True)
+class _Active:
+    id: int
+    kind: str
+    severity: str
+    stage: int | None
+    detail: dict[str, Any] | None
+    auto_resolve: bool
+
+
+_ACTIVE_COLUMNS = (Alert.subject_id, Alert.id, Alert.kind, Alert.severity, Alert.stage,
+                   Alert.detail, Alert.auto_resolve)
+
+
 def _active(session: Session, subject_type: str, ids: Sequence[str],
-            kinds: frozenset[str]) -> dict[str, dict[str, Alert]]:
-    out: dict[str, dict[str, Alert]] = {}
+            kinds: frozenset[str]) -> dict[str, dict[str, _Active]]:
+    out: dict[str, dict[str, _Active]] = {}
+    ordered = sorted(kinds)
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start:start + CHUNK])
-        for alert in session.scalars(
-            select(Alert).where(Alert.subject_type == subject_type,
-                                Alert.subject_id.in_(chunk), Alert.status.in_(ACTIVE_STATES),
-                                Alert.kind.in_(sorted(kinds)))
+        for subject_id, *row in session.execute(
+            select(*_ACTIVE_COLUMNS).where(
+                Alert.subject_type == subject_type, Alert.subject_id.in_(chunk),
+                Alert.status.in_(ACTIVE_STATES), Alert.kind.in_(ordered))
         ):
-            out.setdefault(alert.subject_id, {})[alert.kind] = alert
+            active = _Active(*row)
+            out.setdefault(subject_id, {})[active.kind] = active
     return out
 
 
-def _new_alert(subject: Subject, want: Wanted, now: datetime) -> Alert:
+def _change(subject: Subject, alert_id: int, kind: str, severity: str) -> AlertChange:
+    return AlertChange(alert_id, kind, severity, subject.type, subject.id, subject.asset_id,
+                       subject.site_id, subject.gateway_id)
+
+
+def _new_row(subject: Subject, want: Wanted, now: datetime) -> dict[str, Any]:
     kind = kind_of(want.kind)
-    return Alert(
-        kind=kind.code, severity=want.severity or kind.severity, subject_type=subject.type,
-        subject_id=subject.id, dedupe_key=subject.key(kind.code), asset_id=subject.asset_id,
-        site_id=subject.site_id, gateway_id=subject.gateway_id, status="open",
-        auto_resolve=kind.auto_resolve, message="", detail=dict(want.detail) or None,
-        stage=want.stage, opened_at=now, notify_count=0, escalation_level=0,
-    )
+    return {
+        "kind": kind.code, "severity": want.severity or kind.severity,
+        "subject_type": subject.type, "subject_id": subject.id,
+        "dedupe_key": subject.key(kind.code), "asset_id": subject.asset_id,
+        "site_id": subject.site_id, "gateway_id": subject.gateway_id, "status": "open",
+        "auto_resolve": kind.auto_resolve, "message": "",
+        "detail": dict(want.detail) or None, "stage": want.stage, "opened_at": now,
+        "notify_count": 0, "escalation_level": 0,
+    }
 
 
-def _update(alert: Alert, want: Wanted) -> bool:
-    severity = want.severity or kind_of(want.kind).severity
-    detail = dict(want.detail) or None
-    if (alert.severity, alert.stage, alert.detail) == (severity, want.stage, detail):
-        return False
-    if want.stage is not None and alert.stage is not None and want.stage < alert.stage:
-        alert.last_notified_at = None  # a closer stage is news: notified once more
-    alert.severity, alert.stage, alert.detail = severity, want.stage, detail
-    return True
+def _insert(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert new alerts, skipping any another writer opened meanwhile; dedupe key ->
+    id of those inserted here."""
+    if not rows:
+        return {}
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    stmt = (insert(_ALERT)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"], index_where=_ACTIVE_KEY)
+            .returning(_ALERT.c.dedupe_key, _ALERT.c.id))
+    return {key: alert_id for key, alert_id in session.execute(stmt, rows)}
 
 
-def _resolve(alert: Alert, now: datetime, resolution: str) -> Alert:
-    alert.status = "resolved"
-    alert.resolved_at = now
-    alert.resolution = resolution
-    return alert
+_UPDATE = (
+    update(_ALERT).where(_ALERT.c.id == bindparam("b_id"))
+    .values(severity=bindparam("severity"), stage=bindparam("stage"),
+            detail=bindparam("detail"))
+)
+_RESTAGE = (
+    update(_ALERT).where(_ALERT.c.id == bindparam("b_id"))
+    .values(severity=bindparam("severity"), stage=bindparam("stage"),
+            detail=bindparam("detail"), last_notified_at=None)
+)
+_RESOLVE = (
+    update(_ALERT).where(_ALERT.c.id == bindparam("b_id"), _ALERT.c.status != "resolved")
+    .values(status="resolved", resolved_at=bindparam("resolved_at"),
+            resolution=bindparam("resolution"))
+)
 
 
-def _insert(session: Session, alerts: list[Alert]) -> list[Alert]:
-    """Insert new alerts; one that another writer opened meanwhile (the partial unique
-    index decides) is left to the winner. Returns the ones inserted here."""
-    if not alerts:
-        return []
-    try:
-        with session.begin_nested():
-            session.add_all(alerts)
-            session.flush()
-        return alerts
-    except IntegrityError:
-        pass
-    inserted = []
-    for alert in alerts:
-        try:
-            with session.begin_nested():
-                session.add(alert)
-                session.flush()
-            inserted.append(alert)
-        except IntegrityError:
+def _write(session: Session, stmt: Any, rows: list[dict[str, Any]]) -> None:
+    """Through the mapped object where the session holds one (so the caller sees the
+    new values), else one executemany UPDATE."""
+    plain: list[dict[str, Any]] = []
+    for row in rows:
+        loaded = session.identity_map.get(session.identity_key(Alert, row["b_id"]))
+        if loaded is None:
+            plain.append(row)
             continue
-    return inserted
+        for name, value in row.items():
+            if name != "b_id":
+                setattr(loaded, name, value)
+        if stmt is _RESTAGE:
+            loaded.last_notified_at = None
+        if stmt is _RESOLVE:
+            loaded.status = "resolved"
+    if plain:
+        session.execute(stmt, plain, execution_options={"synchronize_session": False})
 
 
 def apply_wanted(session: Session, subject_type: str, wants: Iterable[SubjectWants],
@@ -135,25 +186,65 @@ def apply_wanted(session: Session, subject_type: str, wants: Iterable[SubjectWan
     """Apply the wanted sets of these subjects for the ``managed`` kinds. ``chain`` lists
     kinds that tell one story, newest chapter first: at most one of them stays active."""
     wants = list(wants)
+    session.flush()
     active = _active(session, subject_type, [w.subject.id for w in wants], managed)
     out = Applied()
-    fresh: list[Alert] = []
+    fresh: list[tuple[Subject, dict[str, Any]]] = []
+    updates: list[dict[str, Any]] = []
+    restages: list[dict[str, Any]] = []
+    resolves: list[dict[str, Any]] = []
     for item in wants:
         current = active.get(item.subject.id, {})
         wanted = {w.kind: w for w in item.wanted if w.kind in managed}
         for kind, want in wanted.items():
             alert = current.get(kind)
             if alert is None:
-                fresh.append(_new_alert(item.subject, want, now))
-            elif _update(alert, want):
-                out.updated.append(alert)
+                fresh.append((item.subject, _new_row(item.subject, want, now)))
+                continue
+            severity = want.severity or kind_of(kind).severity
+            detail = dict(want.detail) or None
+            if (alert.severity, alert.stage, alert.detail) == (severity, want.stage, detail):
+                continue
+            closer = (want.stage is not None and alert.stage is not None
+                      and want.stage < alert.stage)
+            (restages if closer else updates).append(
+                {"b_id": alert.id, "severity": severity, "stage": want.stage,
+                 "detail": detail})
+            out.updated.append(_change(item.subject, alert.id, kind, severity))
+        newer = next((k for k in chain if k in wanted), None)
         for kind, alert in current.items():
             if kind in wanted or kind in item.unjudged:
                 continue
-            newer = next((k for k in chain if k in wanted), None)
             if kind in chain and newer is not None and chain.index(newer) < chain.index(kind):
-                out.resolved.append(_resolve(alert, now, f"superseded by {newer}"))
+                resolution = f"superseded by {newer}"
             elif alert.auto_resolve:
-                out.resolved.append(_resolve(alert, now, "cleared"))
-    out.opened = _insert(session, fresh)
+                resolution = "cleared"
+            else:
+                continue
+            resolves.append({"b_id": alert.id, "resolved_at": now, "resolution": resolution})
+            out.resolved.append(_change(item.subject, alert.id, kind, alert.severity))
+    _write(session, _UPDATE, updates)
+    _write(session, _RESTAGE, restages)
+    _write(session, _RESOLVE, resolves)
+    inserted = _insert(session, [row for _subject, row in fresh])
+    out.opened = [_change(subject, inserted[row["dedupe_key"]], row["kind"], row["severity"])
+                  for subject, row in fresh if row["dedupe_key"] in inserted]
     return out
+
+
+def apply_to_sites(session: Session, wanted: Mapping[int, Sequence[Wanted]],
+                   kinds: frozenset[str], now: datetime,
+                   scope: Sequence[int] | None = None) -> Applied:
+    """:func:`apply_wanted` for stations whose wanted alerts a set-based rule computed:
+    ``wanted`` by site id; the stations judged are ``scope``, or (None) every station
+    that wants one of ``kinds`` or has one active."""
+    if scope is None:
+        active = session.scalars(select(Alert.site_id).where(
+            Alert.subject_type == "site", Alert.kind.in_(sorted(kinds)),
+            Alert.status.in_(ACTIVE_STATES)).distinct())
+        ids = sorted({*wanted, *(i for i in active if i is not None)})
+    else:
+        ids = sorted(set(scope))
+    return apply_wanted(session, "site", [
+        SubjectWants(Subject("site", str(i), site_id=i), wanted.get(i, ())) for i in ids
+    ], kinds, now)

@@ -9,41 +9,14 @@ when the condition clears; use incidents wait for a person.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.alerts.catalogue import ACTIVE_STATES
 from app.models import Alert, AlertComment, Asset, Gateway, Site, Team, User
-
-# kind -> (default severity, resolves by itself when the condition clears)
-ALERT_KINDS: dict[str, tuple[str, bool]] = {
-    # AEDs
-    "pad_expiring": ("warning", True),
-    "battery_expiring": ("warning", True),
-    "pad_expired": ("critical", True),
-    "battery_expired": ("critical", True),
-    "self_test_failed": ("critical", True),
-    "cabinet_opened": ("urgent", False),
-    "aed_in_use": ("urgent", False),
-    "door_open_too_long": ("critical", True),
-    "temperature_out_of_range": ("critical", True),
-    "battery_low": ("warning", True),
-    # devices
-    "gateway_offline": ("critical", True),
-    "device_silent": ("critical", True),
-    "unregistered_device": ("warning", False),
-    "client_id_takeover": ("critical", False),
-    # stock and checks
-    "stock_low": ("warning", True),
-    "stock_expiring": ("warning", True),
-    "inspection_due": ("info", True),
-    "inspection_overdue": ("warning", True),
-}
-ACTIVE = ("open", "acknowledged")
 
 
 class AlertError(ValueError):
@@ -71,100 +44,22 @@ class Subject:
         return cls("gateway", gateway.id, gateway_id=gateway.id, site_id=gateway.site_id)
 
     def key(self, kind: str) -> str:
-        return f"{self.type}:{self.id}:{kind}"
+        return dedupe_key(self.type, self.id, kind)
 
 
-@dataclass(frozen=True)
-class AlertSpec:
-    """A condition that should have an alert right now."""
+def dedupe_key(subject_type: str, subject_id: str, kind: str) -> str:
+    """The one key of an active alert ("asset:12:pad_expired"); the partial unique index
+    holds one unresolved alert per key."""
+    return KEY_SEPARATOR.join((subject_type, subject_id, kind))
 
-    kind: str
-    message: str
-    severity: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
+
+KEY_SEPARATOR = ":"
 
 
 def active_alert(session: Session, subject: Subject, kind: str) -> Alert | None:
     return session.scalar(
-        select(Alert).where(Alert.dedupe_key == subject.key(kind), Alert.status.in_(ACTIVE))
-    )
-
-
-def raise_alert(
-    session: Session, subject: Subject, spec: AlertSpec, now: datetime
-) -> tuple[Alert, bool]:
-    """Open an alert unless one is already active for (subject, kind).
-
-    Returns (alert, created). An existing alert is updated in place (severity, message,
-    detail) so a condition that worsens does not produce a second alert.
-    """
-    if spec.kind not in ALERT_KINDS:
-        raise AlertError(f"unknown alert kind {spec.kind!r}")
-    default_severity, auto = ALERT_KINDS[spec.kind]
-    severity = spec.severity or default_severity
-    existing = active_alert(session, subject, spec.kind)
-    if existing is not None:
-        existing.severity = severity
-        existing.message = spec.message
-        existing.detail = spec.detail or existing.detail
-        return existing, False
-    alert = Alert(
-        kind=spec.kind, severity=severity, subject_type=subject.type, subject_id=subject.id,
-        dedupe_key=subject.key(spec.kind), asset_id=subject.asset_id, site_id=subject.site_id,
-        gateway_id=subject.gateway_id, status="open", auto_resolve=auto, message=spec.message,
-        detail=spec.detail or None, opened_at=now,
-    )
-    # A concurrent writer (another ingest worker) may open the same alert; the partial
-    # unique index decides, and the loser adopts the winner's row.
-    try:
-        with session.begin_nested():
-            session.add(alert)
-            session.flush()
-    except IntegrityError:
-        winner = active_alert(session, subject, spec.kind)
-        if winner is None:
-            raise
-        return winner, False
-    return alert, True
-
-
-def resolve_condition(
-    session: Session, subject: Subject, kind: str, now: datetime, resolution: str = "cleared"
-) -> Alert | None:
-    """The condition behind a self-resolving alert has cleared."""
-    alert = active_alert(session, subject, kind)
-    if alert is None or not alert.auto_resolve:
-        return None
-    alert.status = "resolved"
-    alert.resolved_at = now
-    alert.resolution = resolution
-    return alert
-
-
-def sync_alerts(
-    session: Session,
-    subject: Subject,
-    desired: list[AlertSpec],
-    managed_kinds: frozenset[str],
-    now: datetime,
-) -> tuple[list[Alert], list[Alert]]:
-    """Make the active alerts of `managed_kinds` for `subject` match `desired`.
-
-    Returns (newly opened, resolved). Kinds outside `managed_kinds` are left alone, so
-    each caller only manages the conditions it can see.
-    """
-    opened: list[Alert] = []
-    resolved: list[Alert] = []
-    wanted = {spec.kind for spec in desired}
-    for spec in desired:
-        alert, created = raise_alert(session, subject, spec, now)
-        if created:
-            opened.append(alert)
-    for kind in managed_kinds - wanted:
-        cleared = resolve_condition(session, subject, kind, now)
-        if cleared is not None:
-            resolved.append(cleared)
-    return opened, resolved
+        select(Alert).where(Alert.dedupe_key == subject.key(kind),
+                            Alert.status.in_(ACTIVE_STATES)))
 
 
 def acknowledge(session: Session, alert: Alert, user_id: int | None, now: datetime) -> Alert:
@@ -224,7 +119,7 @@ def assign(session: Session, alert: Alert, team_id: int | None,
     The caller commits (the session's audit hook records who did it) and may wake the
     notifier (app/notify/now.py).
     """
-    if alert.status not in ACTIVE:
+    if alert.status not in ACTIVE_STATES:
         raise AssignError("resolved", f"alert {alert.id} is {alert.status}; it cannot be assigned")
     if team_id is not None and session.get(Team, team_id) is None:
         raise AssignError("unknown_team", f"there is no team {team_id}")

@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 from app.config import PROJECT_ROOT, ConfigError
 
@@ -78,7 +78,7 @@ def _number(name: str, value: Any, kind: type) -> Any:
         raise ConfigError(name, f"expected a number, got {value!r}") from None
 
 
-def _coerce(name: str, key: str, value: Any, default: Any) -> Any:
+def _coerce(name: str, key: str, value: Any, kind: Any) -> Any:
     if key in ("expiry_lead_days", "stock_lead_days"):
         return _days(name, value)
     if key == "enabled_jobs":
@@ -97,10 +97,10 @@ def _coerce(name: str, key: str, value: Any, default: Any) -> Any:
         return str(value)
     if key in _DICTS:
         return dict(value)
-    if isinstance(default, bool):
+    if kind is bool:
         return str(value).strip().lower() in {"1", "true", "yes", "on"}
-    if isinstance(default, int | float):
-        return _number(name, value, type(default))
+    if kind in (int, float):
+        return _number(name, value, kind)
     return value
 
 
@@ -112,7 +112,7 @@ def load_alert_policy(
     env = os.environ if env is None else env
     overrides = overrides or {}
     raw: dict[str, Any] = tomllib.loads(path.read_text("utf-8")) if path.exists() else {}
-    defaults = AlertPolicy()
+    kinds = get_type_hints(AlertPolicy)
     values: dict[str, Any] = {}
     for f in fields(AlertPolicy):
         name = _ENV_ONLY.get(f.name, f"ALERTS_{f.name.upper()}")
@@ -127,5 +127,5 @@ def load_alert_policy(
             if f.name not in section:
                 continue
             value = section[f.name]
-        values[f.name] = _coerce(name, f.name, value, getattr(defaults, f.name))
+        values[f.name] = _coerce(name, f.name, value, kinds[f.name])
     return AlertPolicy(**values)

@@ -19,6 +19,9 @@ class Access(Enum):
     READER = "reader"
     #: A bearer token of an account that may write (a cookie may not: no CSRF check here).
     WRITER = "writer"
+    #: A coordinator's or an administrator's bearer token (they run the registry and
+    #: hand alerts to teams).
+    COORDINATOR = "coordinator"
     #: An administrator, by token or session.
     ADMIN = "admin"
 
@@ -28,11 +31,13 @@ def require(access: Access) -> None:
         return
     if not current_user.is_authenticated:
         raise unauthorized("Send 'Authorization: Bearer <token>'.")
-    if access is Access.WRITER:
+    if access in (Access.WRITER, Access.COORDINATOR):
         if not getattr(current_user, "via_token", False):
             raise unauthorized("Changes through the API need a bearer token.")
         if not current_user.can_write:
             raise forbidden("This account may only read.")
+        if access is Access.COORDINATOR and current_user.role not in ("admin", "coordinator"):
+            raise forbidden("Only coordinators and administrators may do this.")
     elif access is Access.ADMIN and not current_user.is_admin:
         raise forbidden("Only administrators may do this.")
 

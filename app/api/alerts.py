@@ -11,8 +11,8 @@ from app.alerts.catalogue import INCIDENT_KINDS
 from app.alerts.subjects import AlertWords, describe
 from app.api.access import Access, caller
 from app.api.blueprint import api
-from app.api.listing import page_of, where_given
-from app.api.problems import conflict, forbidden, not_found
+from app.api.listing import count, where_given
+from app.api.problems import conflict, forbidden, not_found, unprocessable
 from app.api.replies import json_reply
 from app.api.schemas.alerts import (
     RESOLUTION_LENGTH,
@@ -21,11 +21,13 @@ from app.api.schemas.alerts import (
     AlertPage,
     AlertQuery,
     AlertRef,
+    Assignment,
     NewComment,
     Resolution,
 )
+from app.api.schemas.problem import InvalidParam
 from app.auth.permissions import can_act_on_alert
-from app.extensions import db_session, get_settings
+from app.extensions import db_session, get_settings, wake_notifier
 from app.i18n import current_locale_code
 from app.models import Alert as AlertRow
 from app.models import utcnow
@@ -70,9 +72,10 @@ def list_alerts(query: AlertQuery) -> ResponseReturnValue:
         (AlertRow.status, query.status), (AlertRow.severity, query.severity),
         (AlertRow.kind, query.kind), (AlertRow.asset_id, query.asset_id),
         (AlertRow.site_id, query.site_id)])
-    page = page_of(AlertPage, db_session(), rows, query, lambda row: row)
-    page.items = alert_bodies(page.items)  # type: ignore[arg-type]
-    return json_reply(page)
+    session = db_session()
+    found = list(session.scalars(rows.limit(query.limit).offset(query.offset)))
+    return json_reply(AlertPage(items=alert_bodies(found), total=count(session, rows),
+                                limit=query.limit, offset=query.offset))
 
 
 def _alert(alert_id: int) -> AlertRow:
@@ -132,6 +135,27 @@ def resolve_alert(alert_id: int, body: Resolution) -> ResponseReturnValue:
         lifecycle.resolve(db_session(), alert, caller().id, utcnow(),
                           body.resolution.strip()[:RESOLUTION_LENGTH])
     return _done(alert)
+
+
+@api.post("/alerts/<int:alert_id>/assign", summary="Give an alert to a team",
+          path=AlertRef, body=Assignment, reply=Alert, access=Access.COORDINATOR,
+          errors={**_ACTION_ERRORS, 422: "No such team or user"},
+          description="Its notifications go to that team's routes from now on (null: "
+          "back to the site's team), and a team that takes it over is told at once.")
+def assign_alert(alert_id: int, body: Assignment) -> ResponseReturnValue:
+    alert = _alert(alert_id)
+    try:
+        handed_over = lifecycle.assign(db_session(), alert, body.team_id, body.user_id)
+    except lifecycle.AssignError as exc:
+        db_session().rollback()
+        if exc.code == "resolved":
+            raise conflict(str(exc), "alert-state") from None
+        field = "team_id" if exc.code == "unknown_team" else "user_id"
+        raise unprocessable([InvalidParam(name=field, reason=str(exc))]) from None
+    response = _done(alert)
+    if handed_over:
+        wake_notifier()
+    return response
 
 
 @api.post("/alerts/<int:alert_id>/comments", summary="Comment on an alert", path=AlertRef,

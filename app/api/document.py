@@ -35,6 +35,7 @@ _ACCESS_ERRORS: dict[Access, dict[int, str]] = {
     Access.PUBLIC: {},
     Access.READER: {401: "Not logged in / no token"},
     Access.WRITER: {401: "No token", 403: "A read-only account"},
+    Access.COORDINATOR: {401: "No token", 403: "Coordinators and administrators only"},
     Access.ADMIN: {401: "Not logged in / no token", 403: "Administrators only"},
 }
 _ALWAYS = {405: "Method not allowed", 500: "Server error"}

@@ -14,7 +14,7 @@ from typing import Any, TypeVar, cast
 from flask import abort
 from flask_login import current_user
 
-from app.models import Alert, Asset, Gateway, Site
+from app.models import Alert, Asset, Site
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,12 +35,6 @@ def can_act_on_site(user: Any, site: Site | None) -> bool:
 
 def can_act_on_asset(user: Any, asset: Asset) -> bool:
     return can_act_on_site(user, asset.site)
-
-
-def can_act_on_gateway(user: Any, gateway: Gateway) -> bool:
-    if getattr(user, "role", None) in {"admin", "coordinator"}:
-        return True
-    return can_act_on_site(user, gateway.site)
 
 
 def can_act_on_alert(user: Any, alert: Alert, site: Site | None) -> bool:

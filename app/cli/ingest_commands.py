@@ -9,7 +9,7 @@ from types import FrameType
 import click
 from flask.cli import with_appcontext
 
-from app.extensions import get_settings
+from app.extensions import get_alert_policy, get_settings
 from app.ingest.service import IngestOptions, IngestService
 
 
@@ -54,7 +54,8 @@ def ingest_cmd(
         protocol=5 if mqtt_protocol == "5" else 4, receive_maximum=receive_maximum,
         receiver=receiver,
     )
-    service = IngestService(get_settings(), options, mqtt_url=mqtt_url)
+    service = IngestService(get_settings(), options, mqtt_url=mqtt_url,
+                            alerts=get_alert_policy())
     stop = threading.Event()
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:

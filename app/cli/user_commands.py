@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.auth.passwords import PasswordPolicyError, hash_password
-from app.auth.tokens import issue_token
+from app.auth.tokens import issue_token, revoke_token
 from app.extensions import db_session
 from app.models import ROLES, Team, User
 
@@ -88,6 +88,20 @@ def new_token(username: str) -> None:
     token = issue_token(session, account)
     session.commit()
     click.echo(token)
+
+
+@user.command("revoke-token")
+@click.argument("username")
+@with_appcontext
+def drop_token(username: str) -> None:
+    """End the user's API token now (a lost phone, a leaked script)."""
+    session = _cli_session()
+    account = session.scalar(select(User).where(User.username == username))
+    if account is None:
+        raise click.ClickException(f"no user {username!r}")
+    revoke_token(account)
+    session.commit()
+    click.echo(f"API token of {username} revoked")
 
 
 @user.command("list")

@@ -10,15 +10,15 @@ by arrival order; readiness and alerts go through the shared services (see deriv
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from app.config import ReadinessPolicy
+from app.aeds.refresh import AedContext
 from app.devices import derive, fold, gateway_state
 from app.devices.decode import Accepted, PreparedBatch, RawMessage, dedupe_key, prepare_batch
+from app.devices.derive import DeviceMemory
 from app.devices.outcome import BatchOutcome
 from app.devices.registry import Registry
 from app.devices.sightings import note_device_sightings, note_gateway_sightings
@@ -28,11 +28,12 @@ from device_agent.protocol import DEFAULT_ROOT, TopicKind
 
 @dataclass(frozen=True)
 class FactsConfig:
-    policy: ReadinessPolicy
-    tz: ZoneInfo
+    aeds: AedContext
     topic_root: str = DEFAULT_ROOT
     # Device clocks this far ahead of the server mark their messages ts_suspect.
     max_clock_skew: timedelta = timedelta(minutes=5)
+    # Per process: which devices' AEDs were evaluated since it started.
+    memory: DeviceMemory = field(default_factory=DeviceMemory.empty)
 
 
 def apply_batch(
@@ -54,7 +55,7 @@ def apply_batch(
     registry = Registry.load(session, (a.gateway_id for a in prepared.accepted))
     registered, strays = registry.split(prepared.accepted)
     first_strays = quarantine(session, strays, out)
-    derive.alert_unregistered(session, registry, first_strays, now)
+    derive.alert_unregistered(session, registry, first_strays, now, out)
     # Reads inside the batch need not see its own pending writes; one flush at the end.
     with session.no_autoflush:
         _apply_registered(session, registry, registered, now, cfg, out)
@@ -89,15 +90,13 @@ def _apply_registered(
     new_telemetry = rows.telemetry(telemetry)
     new_events = rows.events(events)
     new_heartbeats = rows.heartbeats(heartbeats)
-    online = gateway_state.apply_states(session, states, out)
-    online += gateway_state.apply_heartbeats(session, new_heartbeats)
-    derive.gateways_online(session, online, now)
+    gateways = gateway_state.apply_states(session, states, out)
+    gateways += gateway_state.apply_heartbeats(session, new_heartbeats)
     note_gateway_sightings(session, registry, items)
     folded = fold.fold_device_facts(session, registry, new_telemetry, new_events)
-    if folded is None:
-        return
-    note_device_sightings(session, registry, folded.seen_at)
-    changes = fold.write_states(session, folded, now)
-    out.assets_refreshed += derive.refresh_assets(
-        session, registry, changes, new_events, now, cfg.policy, cfg.tz
-    )
+    changes: dict[int, fold.StateChange] = {}
+    if folded is not None:
+        note_device_sightings(session, registry, folded.seen_at)
+        changes = fold.write_states(session, folded, now)
+    derive.apply_derived(session, registry, gateways, changes, new_events, now, cfg.aeds,
+                         cfg.memory, out)

@@ -1,163 +1,135 @@
-"""What a batch's facts mean for AEDs and alerts: every call from ingest into the AED
-and alert services is made here.
+"""What a batch's facts mean for AEDs, gateways and alerts: every call from ingest into
+the evaluation is made here, in the batch's transaction.
 
-Alerts and readiness follow changes of condition: a reading that only moves within the
-same condition (21.0 -> 21.5 °C) costs no alert or readiness work, so a steady stream
-of in-range readings loads no asset at all.
+An AED is evaluated when its device's alert-relevant facts changed, when this process
+hears its device for the first time (so a fault already present when ingest started
+alerts on the first report, not only on a change), or when it was `unknown` and its
+device is heard again. A steady stream of in-range readings costs no evaluation.
+Gateways whose state changed (online, its `offline` will, a clean stop) are evaluated
+with the AEDs behind them, after the batch's device facts are written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.aeds.status import refresh_statuses
-from app.alerts.device_rules import evaluate_sensor_alerts, on_device_event
-from app.alerts.lifecycle import AlertSpec, Subject, raise_alert, resolve_condition
-from app.config import ReadinessPolicy
+from app import audit
+from app.aeds.facts import aeds_behind
+from app.aeds.refresh import AedContext, refresh_aeds
+from app.alerts.apply import Applied, SubjectWants, Wanted, apply_wanted
+from app.alerts.lifecycle import Subject
 from app.devices.decode import Accepted
 from app.devices.fold import StateChange
+from app.devices.outcome import BatchOutcome
 from app.devices.registry import Registry
-from app.models import Asset, DeviceState, Gateway
+from app.gateways.liveness import refresh_gateways
+from app.models import Asset, Gateway
+from app.notify.routing import is_urgent
 from device_agent.protocol import Event as EventMsg
+from device_agent.protocol.thresholds import battery_low, temp_out_of_range
 
-# The device facts alert rules and readiness look at, coarsened to what can change an
-# alert or a status (not the exact temperature or charge); None: no state yet.
-_Conditions = tuple[Any, ...] | None
-
-
-class _Columns:
-    """Attribute access to a dict of state columns, for _conditions."""
-
-    __slots__ = ("_cols",)
-
-    def __init__(self, cols: dict[str, Any]) -> None:
-        self._cols = cols
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._cols[name]
-        except KeyError:
-            raise AttributeError(name) from None
+#: Events a volunteer in maintenance makes; they raise nothing, but the log shows them.
+_VISIT_EVENTS = ("door_opened", "aed_removed")
 
 
-def _conditions(state: Any | None, policy: ReadinessPolicy) -> _Conditions:
+def _conditions(state: Any | None, ctx: AedContext) -> tuple[Any, ...] | None:
+    """The device facts the evaluation looks at, coarsened to what can change an answer
+    (not the exact temperature or charge); None: no state yet."""
     if state is None:
         return None
-    return (state.self_test, state.door, state.aed_present,
-            policy.temp_out_of_range(state.temp_c), policy.battery_low(state.battery_pct),
-            state.battery_pct is None, state.temp_c is None, state.pad_expiry,
-            state.battery_expiry)
+    policy = ctx.policy
+    get = state.get if isinstance(state, Mapping) else lambda name: getattr(state, name)
+    return (get("self_test"), get("door"), get("door_opened_at"), get("aed_present"),
+            get("aed_removed_at"),
+            temp_out_of_range(get("temp_c"), policy.temp_min_c, policy.temp_max_c),
+            battery_low(get("battery_pct"), policy.battery_low_pct),
+            get("battery_pct") is None, get("temp_c") is None, get("pad_expiry"),
+            get("battery_expiry"))
 
 
-def alert_unregistered(
-    session: Session, registry: Registry, items: Iterable[Accepted], now: datetime
-) -> None:
+@dataclass
+class DeviceMemory:
+    """Devices this process has evaluated since it started (one ingest worker)."""
+
+    heard: set[int]
+
+    @classmethod
+    def empty(cls) -> DeviceMemory:
+        return cls(set())
+
+
+def alert_unregistered(session: Session, registry: Registry, items: Iterable[Accepted],
+                       now: datetime, out: BatchOutcome) -> None:
     """An admin hears of each unregistered sender (one stray per gateway)."""
+    wants = []
     for item in items:
         known = item.gateway_id in registry.gateways
         gateway = session.get(Gateway, item.gateway_id) if known else None
         # An unknown gateway has no row an alert could point at; its id is the subject.
         subject = Subject.of_gateway(gateway) if gateway else Subject("gateway", item.gateway_id)
-        where = item.gateway_id + (f"/{item.device_id}" if item.device_id else "")
-        raise_alert(session, subject, AlertSpec(
-            "unregistered_device",
-            f"未登记的网关或设备 {where} 正在发送数据 · unregistered gateway/device {where}",
-            detail={"gateway_id": item.gateway_id, "device_id": item.device_id,
-                    "topic": item.raw.topic},
-        ), now)
+        wants.append(SubjectWants(subject, [Wanted("unregistered_device", detail={
+            "device": item.device_id, "gateway": item.gateway_id, "topic": item.raw.topic})]))
+    if wants:
+        _count(out, apply_wanted(session, "gateway", wants,
+                                 frozenset({"unregistered_device"}), now))
 
 
-def gateways_online(session: Session, gateways: Iterable[Gateway], now: datetime) -> None:
-    for gateway in gateways:
-        resolve_condition(session, Subject.of_gateway(gateway), "gateway_offline", now)
-
-
-def refresh_assets(
-    session: Session,
-    registry: Registry,
-    changes: Mapping[int, StateChange],
-    events: list[Accepted],
-    now: datetime,
-    policy: ReadinessPolicy,
-    tz: ZoneInfo,
-) -> int:
-    """Alerts and readiness of the AEDs bound to these devices; how many were refreshed.
-
-    `changes`: device pk -> state before and after the batch; `events`: the new ones.
-    """
-    if not changes:
-        return 0
-    # Which assets need work is decided from plain rows; only those are loaded as
-    # mapped objects.
-    bound = {
-        row.device_pk: (row.id, row.status)
-        for row in session.execute(
-            select(Asset.id, Asset.device_pk, Asset.status)
-            .where(Asset.device_pk.in_(list(changes)))
-        )
-    }
-    if not bound:
-        return 0
-    event_pks = {registry.device(i).id for i in events}
-    changed: set[int] = set()
-    needed: set[int] = set()
-    for pk, (asset_id, status) in bound.items():
-        before_state, after_cols = changes[pk]
-        before = _conditions(before_state, policy)
-        after = _conditions(_Columns(after_cols), policy)
-        # A condition that stayed the same costs nothing, unless the asset was "unknown"
-        # (silent) and this proves it alive, or an event of the batch needs its rule.
-        if before is None or after != before:
-            changed.add(pk)
-            needed.add(asset_id)
-        elif status == "unknown" or pk in event_pks:
-            needed.add(asset_id)
-    if not needed:
-        return 0
-    assets: dict[int, Asset] = {
-        a.device_pk: a
-        for a in session.scalars(
-            select(Asset).where(Asset.id.in_(sorted(needed))).order_by(Asset.id)
-        )
-        if a.device_pk is not None
-    }
-
-    def event_ts(i: Accepted) -> datetime:
-        return getattr(i.decoded.message, "ts")  # noqa: B009 - typed union
-
-    stale: list[Asset] = []
-    for item in sorted(events, key=event_ts):
+def _audit_visits(session: Session, registry: Registry, events: list[Accepted],
+                  assets: Mapping[int, tuple[int, datetime | None]], now: datetime) -> None:
+    for item in events:
         msg = item.decoded.message
         assert isinstance(msg, EventMsg)
-        asset = assets.get(registry.device(item).id)
-        if asset is not None:
-            on_device_event(session, asset, msg.kind.value, msg.ts, now)
-            stale.append(asset)
-    if changed:
-        # The rows were written with Core statements: load them fresh.
-        states = {
-            st.device_pk: st
-            for st in session.scalars(
-                select(DeviceState).where(DeviceState.device_pk.in_(sorted(changed)))
-                .execution_options(populate_existing=True)
-            )
+        if msg.kind.value not in _VISIT_EVENTS:
+            continue
+        bound = assets.get(registry.device(item).id)
+        if bound is None or bound[1] is None or bound[1] <= now:
+            continue
+        device = f"{item.gateway_id}/{item.device_id}"
+        audit.record_as(session, audit.Actor(None, f"device:{device}"),
+                        f"{msg.kind.value}_in_maintenance", "asset", str(bound[0]), None,
+                        {"at": msg.ts.isoformat(), "device": device})
+
+
+def apply_derived(session: Session, registry: Registry, gateways: Iterable[Gateway],
+                  changes: Mapping[int, StateChange], events: list[Accepted], now: datetime,
+                  ctx: AedContext, memory: DeviceMemory, out: BatchOutcome) -> None:
+    """Evaluate the gateways whose state changed and the AEDs whose device facts need
+    it, in this transaction; counts go to ``out``."""
+    gateway_ids = sorted({g.id for g in gateways})
+    aed_ids: set[int] = set()
+    if gateway_ids:
+        _count(out, refresh_gateways(session, gateway_ids, now, ctx, with_aeds=False).alerts)
+        aed_ids.update(aeds_behind(session, gateway_ids))
+    if changes:
+        bound: dict[int, tuple[int, str, datetime | None]] = {
+            device_pk: (aid, status, maintenance)
+            for aid, device_pk, status, maintenance in session.execute(
+                select(Asset.id, Asset.device_pk, Asset.status, Asset.maintenance_until)
+                .where(Asset.device_pk.in_(sorted(changes)), Asset.kind == "aed"))
+            if device_pk is not None
         }
-        for pk in sorted(changed):
-            asset = assets[pk]
-            evaluate_sensor_alerts(session, asset, states.get(pk), now, policy)
-            stale.append(asset)
-    for pk, asset in assets.items():
-        if pk not in changed and asset.status == "unknown":
-            stale.append(asset)
-    session.flush()
-    if not stale:
-        return 0
-    return len(refresh_statuses(
-        session, list({a.id: a for a in stale}.values()), now, policy, tz,
-    ))
+        _audit_visits(session, registry, events,
+                      {pk: (aid, until) for pk, (aid, _s, until) in bound.items()}, now)
+        for pk, (aid, status, _until) in bound.items():
+            before, after = changes[pk]
+            if (pk not in memory.heard or status == "unknown"
+                    or _conditions(before, ctx) != _conditions(after, ctx)):
+                aed_ids.add(aid)
+        memory.heard.update(bound)
+    if not aed_ids:
+        return
+    refreshed = refresh_aeds(session, sorted(aed_ids), now, ctx)
+    out.assets_refreshed += refreshed.evaluated
+    _count(out, refreshed.alerts)
+
+
+def _count(out: BatchOutcome, applied: Applied) -> None:
+    out.alerts_opened += len(applied.opened)
+    out.alerts_resolved += len(applied.resolved)
+    out.urgent_opened += sum(1 for a in applied.opened if is_urgent(a))

@@ -35,8 +35,8 @@ _EVENT_READINGS: dict[EventKind, tuple[str, Any]] = {
 
 _STATE_COLUMNS: tuple[str, ...] = (
     "battery_pct", "battery_expiry", "pad_expiry", "self_test", "temp_c", "door",
-    "aed_present", "door_opened_at", "last_session", "last_seq", "last_ts", "field_marks",
-    "updated_at",
+    "aed_present", "door_opened_at", "aed_removed_at", "last_session", "last_seq",
+    "last_ts", "field_marks", "updated_at",
 )
 _STATE_TABLE: Table = DeviceState.__table__  # type: ignore[assignment]
 _STATE_UPDATE = (
@@ -70,6 +70,7 @@ class _Fold:
         self.marks: dict[str, Any] = dict(state.field_marks or {}) if state else {}
         self.values: dict[str, Any] = {}
         self.door_was_open = state is not None and state.door == "open"
+        self.aed_was_out = state is not None and state.aed_present is False
         self.last: tuple[int, int, datetime] | None = None
         if state is not None and state.last_session is not None and state.last_ts is not None:
             self.last = (state.last_session, state.last_seq or 0, state.last_ts)
@@ -94,6 +95,12 @@ class _Fold:
                     self.values["door_opened_at"] = observed
                 elif value == "closed":
                     self.values["door_opened_at"] = None
+            elif name == "aed_present":
+                was_out = self.values.get("aed_present", not self.aed_was_out) is False
+                if value is False and not was_out:
+                    self.values["aed_removed_at"] = observed
+                elif value is True:
+                    self.values["aed_removed_at"] = None
             self.values[name] = value
         if self.last is None or (session_no, seq) > self.last[:2]:
             self.last = (session_no, seq, ts)

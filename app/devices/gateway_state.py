@@ -27,12 +27,14 @@ def _gateway(session: Session, gw_id: str) -> Gateway:
 
 
 def apply_states(session: Session, items: list[Accepted], out: BatchOutcome) -> list[Gateway]:
+    """Apply state messages in (session, ts) order; returns the gateways whose state
+    changed (online, or its `offline` will, or a clean stop)."""
     def order(i: Accepted) -> tuple[int, datetime]:
         m = i.decoded.message
         assert isinstance(m, StateMsg)
         return (m.session, m.ts)
 
-    online: list[Gateway] = []
+    changed: dict[str, Gateway] = {}
     for item in sorted(items, key=order):
         msg = item.decoded.message
         assert isinstance(msg, StateMsg)
@@ -47,16 +49,19 @@ def apply_states(session: Session, items: list[Accepted], out: BatchOutcome) -> 
             out.superseded += 1
             continue
         out.stored += 1
+        if gateway.state != msg.state.value:
+            changed[gateway.id] = gateway
         gateway.state = msg.state.value
         gateway.state_session = msg.session
         gateway.state_ts = msg.ts
+        # A will's own ts is when its connection began: its arrival is what counts.
+        gateway.state_received_at = item.raw.received_at
         gateway.agent_version = msg.agent_version[:40]
         if msg.state.value == "online":
             gateway.last_seen_at = latest(
                 gateway.last_seen_at, observed_at(msg.ts, item.raw.received_at)
             )
-            online.append(gateway)
-    return online
+    return list(changed.values())
 
 
 def apply_heartbeats(session: Session, items: list[Accepted]) -> list[Gateway]:
@@ -79,5 +84,6 @@ def apply_heartbeats(session: Session, items: list[Accepted]) -> list[Gateway]:
             gateway.state = "online"
             gateway.state_session = msg.session
             gateway.state_ts = msg.ts
+            gateway.state_received_at = None
             online.append(gateway)
     return online

@@ -19,6 +19,11 @@ class BatchOutcome:
     # Not outcomes: stored messages whose device clock ran ahead, AEDs re-evaluated.
     ts_suspect: int = 0
     assets_refreshed: int = 0
+    # What the evaluation did: alerts opened and resolved, and how many of the opened
+    # are urgent (the ingest wakes the notifier after committing them).
+    alerts_opened: int = 0
+    alerts_resolved: int = 0
+    urgent_opened: int = 0
     dead_reasons: dict[str, int] = field(default_factory=dict)
 
     @property

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -27,11 +26,6 @@ class RowProblem(dict[str, Any]):
     def __init__(self, reason: str) -> None:
         super().__init__()
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class Limits:
-    text: int = 200
 
 
 def _text(row: dict[str, Any], key: str, required: bool = False, max_len: int = 200) -> str | None:

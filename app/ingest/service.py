@@ -14,15 +14,18 @@ from typing import Any
 
 from sqlalchemy import event
 
+from app.aeds.refresh import AedContext
+from app.alerts.policy import AlertPolicy
 from app.config import Settings
 from app.db import Database
-from app.devices import FactsConfig
+from app.devices import BatchOutcome, FactsConfig
 from app.ingest.consumer import ConsumerSettings, MqttConsumer
 from app.ingest.inbox import Inbox
 from app.ingest.receiver_link import ReceiverLink
 from app.ingest.stats import IngestStats
 from app.ingest.writer import BatchWriter, Inbound
 from app.models import IngestWorker, utcnow
+from app.notify.now import Notifier
 
 log = logging.getLogger("aed.ingest")
 
@@ -73,6 +76,7 @@ class IngestService:
         settings: Settings,
         options: IngestOptions,
         on_commit: Callable[[Sequence[Inbound], float], None] | None = None,
+        alerts: AlertPolicy | None = None,
         mqtt_url: str | None = None,
     ) -> None:
         self.settings = settings
@@ -93,14 +97,20 @@ class IngestService:
             self.consumer = MqttConsumer(consumer_settings, self.inbox, self.stats)
         else:
             raise ValueError(f"receiver must be 'process' or 'thread', not {options.receiver!r}")
+        policy = alerts or AlertPolicy()
+        # Urgent alerts leave from here, seconds after their commit; a plain database
+        # (not the writer's BEGIN IMMEDIATE one): the notifier must not take the lock.
+        self.notify_db = Database(settings.database_url)
+        self.notifier = Notifier(self.notify_db, settings, policy)
         self.writer = BatchWriter(
             self.db, self.inbox, self.consumer, self.stats,
             FactsConfig(
-                policy=settings.readiness, tz=settings.tz, topic_root=settings.mqtt_topic_root,
+                aeds=AedContext.of(settings, policy),
+                topic_root=settings.mqtt_topic_root,
                 max_clock_skew=timedelta(seconds=options.max_clock_skew_s),
             ),
             batch_size=options.batch_size, batch_ms=options.batch_ms, on_commit=on_commit,
-            periodic=self._periodic,
+            periodic=self._periodic, on_alerts=self._tell,
         )
         self.started_at = utcnow()
         self._next_heartbeat = 0.0
@@ -113,6 +123,7 @@ class IngestService:
         log.info("ingest %s starting: batch %d / %.0f ms, %s subscription, receiver in a %s",
                  self.options.client_id, self.options.batch_size, self.options.batch_ms,
                  "shared" if self.options.shared else "plain", self.options.receiver)
+        self.notifier.start()
         self.writer.start()
         self.consumer.start()
 
@@ -130,7 +141,15 @@ class IngestService:
         self.stats.connected = False
         self.save_heartbeat()
         log.info(self.stats.summary_line({}, 0.0))
+        self.notifier.stop()
+        self.notify_db.dispose()
         self.db.dispose()
+
+    def _tell(self, outcome: BatchOutcome) -> None:
+        """Called by the writer after a commit: urgent alerts and resolutions go out now
+        (everything else waits for the scheduler's notify job)."""
+        if outcome.urgent_opened or outcome.alerts_resolved:
+            self.notifier.wake()
 
     @property
     def healthy(self) -> bool:

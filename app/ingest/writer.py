@@ -73,6 +73,7 @@ class BatchWriter:
         clock: Callable[[], datetime] = utcnow,
         on_commit: Callable[[Sequence[Inbound], float], None] | None = None,
         periodic: Callable[[], None] | None = None,
+        on_alerts: Callable[[BatchOutcome], None] | None = None,
     ) -> None:
         self.db = database
         self.inbox = inbox
@@ -85,6 +86,8 @@ class BatchWriter:
         self.clock = clock
         self.on_commit = on_commit
         self.periodic = periodic
+        # Told after a commit that opened or resolved alerts (wakes the notifier).
+        self.on_alerts = on_alerts
         self._stop = threading.Event()
         self._abort = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
@@ -143,6 +146,8 @@ class BatchWriter:
             delay.observe(max(0.0, wall - item.raw.received_at.timestamp()))
         if self.on_commit is not None:
             self.on_commit(batch, wall)
+        if self.on_alerts is not None and (outcome.alerts_opened or outcome.alerts_resolved):
+            self.on_alerts(outcome)
 
     def _commit(self, batch: list[Inbound]) -> BatchOutcome | None:
         raws = [item.raw for item in batch]

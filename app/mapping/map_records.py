@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.alerts.lifecycle import ACTIVE
+from app.alerts.catalogue import ACTIVE_STATES
 from app.alerts.policy import AlertPolicy
 from app.mapping.public_policy import public_asset_clause
 from app.mapping.statuses import AED, family
@@ -219,7 +219,7 @@ def _alarmed() -> Any:
     """The liveness job holds an open ``gateway_offline`` alert on the gateway."""
     return exists().where(
         Alert.gateway_id == Gateway.id, Alert.kind == "gateway_offline",
-        Alert.status.in_(ACTIVE),
+        Alert.status.in_(ACTIVE_STATES),
     )
 
 

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.alerts.catalogue import severity_rank
-from app.alerts.lifecycle import ACTIVE
+from app.alerts.catalogue import ACTIVE_STATES, severity_rank
 from app.mapping.statuses import AED
 from app.models import Alert, Asset, Site
 
@@ -51,7 +50,7 @@ def build_worklist(
 ) -> list[WorkItem]:
     """Work for one team (or everyone when team_id is None)."""
     asset_query = select(Asset, Site).join(Site, Asset.site_id == Site.id)
-    alert_query = select(Alert).where(Alert.status.in_(ACTIVE))
+    alert_query = select(Alert).where(Alert.status.in_(ACTIVE_STATES))
     if team_id is not None:
         asset_query = asset_query.where(Site.team_id == team_id)
         alert_query = alert_query.join(Site, Alert.site_id == Site.id).where(

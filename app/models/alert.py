@@ -6,13 +6,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-# Severities are ranked once, in the catalogue; re-exported only for app/api/openapi.py,
-# which reads them here until its document is generated from the schemas.
-from app.alerts.catalogue import SEVERITIES  # noqa: F401
-
 from .base import Base, utcnow
-
-ALERT_STATUSES = ("open", "acknowledged", "resolved")
 
 
 class Alert(Base):

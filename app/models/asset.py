@@ -56,6 +56,9 @@ class Asset(Base):
     # Door and presence facts up to here belong to a story already told (an incident a
     # person closed, a maintenance visit that ended): they raise nothing more.
     presence_reset_at: Mapped[datetime | None]
+    # When the evaluation's answer changes next with these facts (a silence window, a
+    # check falling due, an expiry stage): the scheduler looks again then.
+    reevaluate_at: Mapped[datetime | None] = mapped_column(index=True)
     # Cached readiness, recomputed by the one readiness service on every change.
     status: Mapped[str] = mapped_column(String(20), default="unknown")
     status_reasons: Mapped[str | None] = mapped_column(String(500))

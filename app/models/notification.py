@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, utcnow
 
 CHANNEL_KINDS = ("email", "webhook")
-DELIVERY_STATUSES = ("pending", "deferred", "retrying", "sent", "failed")
+DELIVERY_STATUSES = ("pending", "deferred", "retrying", "sent", "failed", "cancelled")
 
 
 class NotificationChannel(Base):
@@ -79,7 +79,7 @@ class NotificationLog(Base):
         ForeignKey("alert.id", ondelete="CASCADE"), index=True
     )
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="SET NULL"))
-    event: Mapped[str] = mapped_column(String(20))  # opened/stage/repeat/escalated/digest
+    event: Mapped[str] = mapped_column(String(20))  # opened/reminder/assigned/resolved/digest
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)

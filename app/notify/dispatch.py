@@ -1,14 +1,19 @@
 """Deliver due outbox rows: one worker thread per channel, retries with backoff.
 
 A row is claimed (status "sending" with a short lease in next_attempt_at) before it is
-sent, so two dispatchers never send the same row and a dispatcher that dies mid-send
-leaves a row that is picked up again when the lease passes (at least once). A channel
-that fails stops for this round only; the other channels' threads carry on.
+sent, so two dispatchers never send the same row (the notify job and a woken notifier,
+app/notify/now.py, often run at once) and a dispatcher that dies mid-send leaves a row
+that is picked up again when the lease passes (at least once). The lease runs from the
+moment of the claim, not from the start of the round: a round busy with a slow channel
+would otherwise hand out leases already over, and another dispatcher would send the row
+too. A channel that fails stops for this round only; the other channels' threads carry
+on.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -64,11 +69,14 @@ def _finish(db: Database, row_id: int, error: str | None, policy: AlertPolicy,
 
 
 def _deliver_channel(db: Database, channel: NotificationChannel, row_ids: list[int],
-                     now: datetime, policy: AlertPolicy, sender: Sender) -> dict[str, int]:
+                     now: datetime, policy: AlertPolicy, sender: Sender,
+                     started: float) -> dict[str, int]:
+    """``now`` is the round's moment, taken at monotonic time ``started``."""
     counts: dict[str, int] = defaultdict(int)
     lease = timedelta(seconds=policy.send_timeout_s * 3)
     for row_id in row_ids:
-        row = _claim(db, row_id, now, lease)
+        claimed_at = now + timedelta(seconds=time.monotonic() - started)
+        row = _claim(db, row_id, claimed_at, lease)
         if row is None:
             continue
         error: str | None = None
@@ -91,6 +99,7 @@ def _deliver_channel(db: Database, channel: NotificationChannel, row_ids: list[i
 
 def dispatch_pending(db: Database, now: datetime, settings: Settings, policy: AlertPolicy,
                      sender: Sender = send, limit: int = 500) -> dict[str, int]:
+    started = time.monotonic()
     with db.session() as session:
         due = session.execute(
             select(NotificationLog.id, NotificationLog.channel_id)
@@ -110,7 +119,7 @@ def dispatch_pending(db: Database, now: datetime, settings: Settings, policy: Al
     with ThreadPoolExecutor(max_workers=min(8, len(by_channel)),
                             thread_name_prefix="notify") as pool:
         futures = [
-            pool.submit(_deliver_channel, db, channels[cid], ids, now, policy, sender)
+            pool.submit(_deliver_channel, db, channels[cid], ids, now, policy, sender, started)
             for cid, ids in by_channel.items() if cid in channels and channels[cid].enabled
         ]
         for future in futures:

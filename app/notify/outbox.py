@@ -83,9 +83,9 @@ def _take_round(session: Session, alert: Alert, now: datetime) -> bool:
 
 def _handed_over(session: Session, alerts: list[Alert],
                  team_of: dict[int, int | None]) -> dict[int, Name]:
-    """Alerts told before whose team in charge is no longer the one told last time (they
-    were assigned to another team): the new team's name, by alert id."""
-    told_before = [a for a in alerts if a.notify_count > 0 and a.assigned_team_id is not None]
+    """Alerts told before whose team in charge is not the one told last time (assigned
+    to another team, or handed back to their site's): the new team's name, by alert id."""
+    told_before = [a for a in alerts if a.notify_count > 0 and team_of[a.id] is not None]
     if not told_before:
         return {}
     last_team: dict[int, int | None] = {}
@@ -96,8 +96,10 @@ def _handed_over(session: Session, alerts: list[Alert],
             .order_by(NotificationLog.id)):
         if alert_id is not None:
             last_team[alert_id] = team_id
-    moved = {a.id: a.assigned_team_id for a in told_before
-             if last_team.get(a.id) != team_of[a.id]}
+    # With no message before (no route matched), only an assignment is a hand-over.
+    moved = {a.id: team_of[a.id] for a in told_before
+             if (last_team[a.id] != team_of[a.id] if a.id in last_team
+                 else a.assigned_team_id is not None)}
     if not moved:
         return {}
     teams = {tid: Name(name, name_en) for tid, name, name_en in session.execute(

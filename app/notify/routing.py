@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from app.alerts.catalogue import URGENT_KINDS, severity_rank
@@ -12,7 +13,17 @@ from app.i18n.words import Locale, locale_code
 from app.models import Alert, NotificationChannel, NotificationRoute
 
 
-def is_urgent(alert: Alert) -> bool:
+class Rated(Protocol):
+    """What urgency is judged from: an alert, or a change to one (app/alerts/apply.py)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def severity(self) -> str: ...
+
+
+def is_urgent(alert: Rated) -> bool:
     return alert.severity == "urgent" or alert.kind in URGENT_KINDS
 
 

@@ -91,7 +91,8 @@ def enabled_jobs(policy: AlertPolicy) -> list[JobDef]:
 def run_job(ctx: JobContext, job: JobDef, now: datetime | None = None) -> JobRun | None:
     """Run one period of `job` unless it already ran; returns the run record or None."""
     started = now or utcnow()
-    period = job.period_of(ctx, started)
+    # A job that claims no period runs whenever it is due: its run is its own "period".
+    period = job.period_of(ctx, started) if job.claims_period else started.isoformat()
     with ctx.db.session() as session:
         if job.claims_period and not claim_period(session, job.id, period, started):
             return None

@@ -35,8 +35,3 @@ def claim_period(session: Session, job_id: str, period: str, now: datetime) -> b
     except IntegrityError:
         return False
     return True
-
-
-def last_period(session: Session, job_id: str) -> str | None:
-    row = session.get(JobWatermark, job_id)
-    return row.period if row else None

@@ -10,36 +10,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import FromClause, Select
+from sqlalchemy.sql import FromClause
 
-from app.alerts.bulk_sync import JsonObject, SyncCounts, sync_desired
-from app.alerts.catalogue import kind_of
+from app.alerts.apply import Applied, Wanted, apply_to_sites
 
 KIND = "stock_low"
 
 
-def desired_stock_low(short: FromClause) -> Select:
-    """One row per short station, in the column order sync_desired reads."""
-    per_site = (
-        select(short.c.site_id, func.count().label("n_items"))
-        .group_by(short.c.site_id)
-        .subquery("per_site")
-    )
-    return select(
-        per_site.c.site_id.label("match_id"),
-        literal(None, Integer).label("asset_id"),
-        per_site.c.site_id.label("site_id"),
-        literal(KIND).label("kind"),
-        literal(None, Integer).label("stage"),
-        literal(kind_of(KIND).severity).label("severity"),
-        literal("").label("message"),
-        JsonObject(items=per_site.c.n_items).label("detail"),
-    )
-
-
 def sync_stock_low(session: Session, short: FromClause, now: datetime,
-                   site_ids: list[int] | None = None) -> SyncCounts:
-    return sync_desired(session, desired_stock_low(short), "site", (KIND,), now,
-                        scope_ids=site_ids)
+                   site_ids: list[int] | None = None) -> Applied:
+    """One `stock_low` per station with short items (rows of the shortage aggregate)."""
+    rows = session.execute(select(short.c.site_id, func.count()).group_by(short.c.site_id))
+    wanted = {site_id: [Wanted(KIND, detail={"items": int(n)})] for site_id, n in rows}
+    return apply_to_sites(session, wanted, frozenset({KIND}), now, site_ids)

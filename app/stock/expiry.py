@@ -17,30 +17,18 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import (
-    CTE,
-    ColumnElement,
-    CompoundSelect,
-    Integer,
-    Select,
-    case,
-    func,
-    literal,
-    select,
-    union_all,
-)
+from sqlalchemy import ColumnElement, Subquery, case, func, select
 from sqlalchemy.orm import Session
 
-from app.alerts.bulk_sync import JsonObject, SyncCounts, sync_desired
-from app.alerts.catalogue import kind_of
+from app.alerts.apply import Applied, Wanted, apply_to_sites
 from app.alerts.policy import AlertPolicy
-from app.alerts.stages import EXPIRED, expiry_stage_sql, stage_severity_sql
+from app.alerts.stages import EXPIRED, expiry_stage, expiry_stage_sql, stage_severity
 from app.models import StockLot
 
 KINDS = ("stock_expired", "stock_expiring")
 
 
-def _per_site(today: date, policy: AlertPolicy, site_ids: list[int] | None) -> CTE:
+def _per_site(today: date, policy: AlertPolicy, site_ids: list[int] | None) -> Subquery:
     """Per station: how many lots have expired / expire within the longest lead time,
     and the earliest of each, in one pass over the lots."""
     expiry = cast(ColumnElement[date], StockLot.expiry)
@@ -60,41 +48,25 @@ def _per_site(today: date, policy: AlertPolicy, site_ids: list[int] | None) -> C
     )
     if site_ids is not None:
         query = query.where(StockLot.site_id.in_(site_ids))
-    # Read twice below (one row per kind): computed once.
-    return query.cte("stock_expiry_per_site").prefix_with("MATERIALIZED")
-
-
-def _rows(per_site: CTE, kind: str, lots: ColumnElement[int], earliest: ColumnElement[date],
-          stage: ColumnElement[int], severity: ColumnElement[str]) -> Select:
-    return select(
-        per_site.c.site_id.label("match_id"),
-        literal(None, Integer).label("asset_id"),
-        per_site.c.site_id.label("site_id"),
-        literal(kind).label("kind"),
-        stage.label("stage"),
-        severity.label("severity"),
-        literal("").label("message"),
-        JsonObject(lots=lots, earliest=earliest).label("detail"),
-    ).where(lots > 0)
-
-
-def desired_stock_expiry(today: date, policy: AlertPolicy,
-                         site_ids: list[int] | None = None) -> CompoundSelect:
-    """The stock expiry alerts that should be open, one row per (station, kind), in the
-    column order app.alerts.bulk_sync.sync_desired reads."""
-    per_site = _per_site(today, policy, site_ids)
-    c = per_site.c
-    return union_all(
-        _rows(per_site, "stock_expired", c.expired_lots, c.expired_earliest,
-              literal(EXPIRED, Integer), literal(kind_of("stock_expired").severity)),
-        _rows(per_site, "stock_expiring", c.expiring_lots, c.expiring_earliest,
-              expiry_stage_sql(c.expiring_earliest, today, policy.stock_lead_days),
-              stage_severity_sql(c.expiring_earliest, today, policy.critical_within_days)),
-    )
+    return query.subquery("stock_expiry_per_site")
 
 
 def sync_stock_expiry(session: Session, today: date, now: datetime, policy: AlertPolicy,
-                      site_ids: list[int] | None = None) -> SyncCounts:
+                      site_ids: list[int] | None = None) -> Applied:
     """Make the stock expiry alerts of `site_ids` (None: every station) match the lots."""
-    return sync_desired(session, desired_stock_expiry(today, policy, site_ids), "site",
-                        KINDS, now, scope_ids=site_ids)
+    c = _per_site(today, policy, site_ids).c
+    wanted: dict[int, list[Wanted]] = {}
+    for site_id, expired, expired_on, expiring, expiring_on in session.execute(
+        select(c.site_id, c.expired_lots, c.expired_earliest, c.expiring_lots,
+               c.expiring_earliest)
+    ):
+        wants = wanted.setdefault(site_id, [])
+        if expired:
+            wants.append(Wanted("stock_expired", stage=EXPIRED, detail={
+                "lots": int(expired), "earliest": expired_on.isoformat()}))
+        if expiring:
+            wants.append(Wanted(
+                "stock_expiring", stage_severity(expiring_on, today, policy.critical_within_days),
+                expiry_stage(expiring_on, today, policy.stock_lead_days),
+                {"lots": int(expiring), "earliest": expiring_on.isoformat()}))
+    return apply_to_sites(session, wanted, frozenset(KINDS), now, site_ids)

@@ -29,15 +29,16 @@ def run_restock(session: Session, now: datetime, tz: ZoneInfo, policy: AlertPoli
     with materialized_shortage(session, today, policy, site_ids) as short:
         counts = sync_stock_low(session, short, now, site_ids)
         tasks = sync_restock_tasks(session, short, now, site_ids)
-    return {"stock_low_opened": counts.opened, "stock_low_resolved": counts.resolved, **tasks}
+    return {"stock_low_opened": len(counts.opened), "stock_low_resolved": len(counts.resolved),
+            **tasks}
 
 
 def run_stock_expiry(session: Session, now: datetime, tz: ZoneInfo, policy: AlertPolicy,
                      site_ids: list[int] | None = None) -> dict[str, int]:
     session.flush()  # as in run_restock
     counts = sync_stock_expiry(session, now.astimezone(tz).date(), now, policy, site_ids)
-    return {"stock_opened": counts.opened, "stock_staged": counts.staged,
-            "stock_resolved": counts.resolved}
+    return {"stock_opened": len(counts.opened), "stock_staged": len(counts.updated),
+            "stock_resolved": len(counts.resolved)}
 
 
 def check_stations(session: Session, now: datetime, tz: ZoneInfo, policy: AlertPolicy,

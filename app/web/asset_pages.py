@@ -21,7 +21,7 @@ from app.aeds.incidents import (
 from app.aeds.inspections import CHECK_ITEMS, Checklist, record_inspection
 from app.aeds.maintenance import end_maintenance, start_maintenance
 from app.auth.permissions import can_act_on_asset, ensure
-from app.extensions import db_session, get_aed_context
+from app.extensions import db_session, get_aed_context, wake_notifier
 from app.models import Alert, Asset, Device, DeviceEvent, DeviceState, Inspection, Telemetry
 from app.web.blueprint import bp
 from app.web.charts import line_chart
@@ -192,6 +192,8 @@ def asset_incident(asset_id: int) -> ResponseReturnValue:
               "error")
         return render_template("incident.html", asset=asset, open_alerts=open_alerts), 400
     dbs.commit()
+    # Those told of the opening hear at once that the AED is back.
+    wake_notifier()
     flash(_("Incident closed. The AED is back in service."), "success")
     if outcome.replacement is not None:
         push_config_and_report(outcome.replacement.gateway_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -182,7 +182,3 @@ AnyMessage = AgentMessage | ConfigMessage
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def json_schema_of(model: type[BaseModel]) -> dict[str, Any]:
-    return model.model_json_schema(mode="validation")

@@ -59,7 +59,7 @@ def test_pad_stages_91_90_30_7_0_minus1_each_once(runner: FlaskCliRunner, db: Se
     for days in (91, 90, 89, 30, 29, 7, 1, 0, -1):
         _checked(db, aed, at_days_left(days))
         reconcile(runner, at_days_left(days))
-        again = reconcile(runner, at_days_left(days) + timedelta(minutes=1))
+        again = reconcile(runner, at_days_left(days) + timedelta(hours=1))
         assert (again["opened"], again["resolved"], again["updated"]) == (0, 0, 0)
         seen[days] = alerts(db, PADS)
 

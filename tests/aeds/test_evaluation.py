@@ -14,7 +14,7 @@ NOW = datetime(2026, 11, 29, 4, 0, tzinfo=UTC)
 TODAY = NOW.date()
 # 30-day attention lead, stages 90/30/7, battery low < 20 %, 0-50 °C, monthly checks,
 # door limit 10 min, liveness 3 x report interval.
-POLICY = EvaluationPolicy()
+POLICY = EvaluationPolicy.defaults()
 
 
 def days(n: int) -> date:
@@ -207,3 +207,22 @@ def test_local_day_decides_expiry() -> None:
     facts = replace(OK, pad_expiry=date(2026, 11, 29), last_inspection_at=late)
     assert evaluate(facts, late, late.date(), POLICY).status == "attention"
     assert evaluate(facts, late, date(2026, 11, 29), POLICY).status == "not_ready"
+
+
+@pytest.mark.parametrize(("facts", "at", "on"), [
+    # Pads in 400 days: nothing changes until 90 days are left.
+    (OK, ago(days=5) + timedelta(days=30 - 7, seconds=1), days(310)),
+    (replace(OK, pad_expiry=days(31)), ago(days=5) + timedelta(days=23, seconds=1), days(1)),
+    (replace(OK, pad_expiry=days(8)), ago(days=5) + timedelta(days=23, seconds=1), days(1)),
+    (replace(OK, pad_expiry=days(-2), battery_expiry=days(-2),
+             last_inspection_at=ago(days=40)), None, None),
+    # A live device: its silence window ends 3 minutes after it was last heard.
+    (LIVE, ago(minutes=1) + timedelta(seconds=181), days(310)),
+    # A door open with the AED inside: it becomes "too long" at the limit.
+    (replace(OPEN, door_opened_at=ago(minutes=9)), ago(minutes=9) + timedelta(minutes=10),
+     days(310)),
+])
+def test_the_next_change_is_known(facts: AedFacts, at: datetime | None,
+                                  on: date | None) -> None:
+    result = evaluate(facts, NOW, TODAY, POLICY)
+    assert (result.changes_at, result.changes_on) == (at, on)

@@ -55,6 +55,7 @@ def test_deadline_job_says_when_the_next_silence_falls_due(runner: FlaskCliRunne
     summary = _run(runner, "reconcile", T0 + timedelta(seconds=5))
     assert summary["status_moved"] == 3  # never evaluated: now ready
     deadlines = _run(runner, "deadlines", T0 + timedelta(seconds=10))
+    # The gateways fall silent first (the devices' moment is a second later).
     assert deadlines["next_due"] == (T0 + WINDOW).isoformat()
     assert deadlines["opened"] == 0
 

@@ -13,7 +13,10 @@ from sqlalchemy.orm import Session
 from app.models import Alert, Asset, DeviceState
 from tests.factories import bind_device, make_aed, make_gateway, make_site
 
-NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
+# Just before the hour, so that a second run a few seconds later is in the job's next
+# (hourly) period while every device still counts as heard.
+NOW = datetime(2026, 11, 29, 2, 59, 50, tzinfo=UTC)
+SOON = NOW + timedelta(seconds=15)
 TODAY = datetime(2026, 11, 29).date()  # 10:00 in Shanghai: the same day
 
 
@@ -109,7 +112,7 @@ def test_reconciliation_repairs_a_seeded_database(runner: FlaskCliRunner, db: Se
 
     before = _alerts(db)
     again = runner.invoke(args=["jobs", "run-once", "reconcile", "--now",
-                                (NOW + timedelta(minutes=1)).isoformat()])
+                                SOON.isoformat()])
     assert again.exit_code == 0, again.output
     summary = json.loads(again.output.strip().splitlines()[-1])["summary"]
     assert (summary["opened"], summary["resolved"], summary["status_moved"]) == (0, 0, 0)
@@ -126,8 +129,7 @@ def test_alerts_follow_state_when_the_facts_change(runner: FlaskCliRunner,
     assert state is not None
     state.temp_c = 22.0
     db.commit()
-    later = NOW + timedelta(minutes=1)
-    runner.invoke(args=["jobs", "run-once", "reconcile", "--now", later.isoformat()])
+    runner.invoke(args=["jobs", "run-once", "reconcile", "--now", SOON.isoformat()])
     db.expire_all()
     alert = db.scalar(select(Alert).where(Alert.asset_id == hot.id,
                                           Alert.kind == "temperature_out_of_range"))

@@ -11,6 +11,8 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.aeds.refresh import AedContext
+from app.alerts.policy import AlertPolicy
 from app.config import ReadinessPolicy
 from app.devices import BatchOutcome, FactsConfig, RawMessage, apply_batch
 from app.extensions import get_settings
@@ -36,7 +38,7 @@ Apply = Callable[..., BatchOutcome]
 @pytest.fixture
 def apply(app: Flask, db: Session) -> Apply:
     settings = get_settings(app)
-    cfg = FactsConfig(policy=settings.readiness, tz=settings.tz)
+    cfg = FactsConfig(aeds=AedContext.of(settings, AlertPolicy()))
 
     def run(*messages: tuple[str, bytes], now=NOW, received_at=None, size=-1) -> BatchOutcome:
         raws = [RawMessage(t, p, received_at or now, size) for t, p in messages]

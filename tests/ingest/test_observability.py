@@ -8,6 +8,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from app.aeds.refresh import AedContext
+from app.alerts.policy import AlertPolicy
 from app.auth.tokens import issue_token
 from app.devices import FactsConfig, RawMessage, apply_batch
 from app.extensions import get_settings
@@ -34,7 +36,7 @@ def feed(app: Flask, db: Session) -> None:
         ("aed/v1/gw/gw-t1/dev/dev-1/telemetry", b"\xff binary"),
         telemetry(gw="gw-ghost", seq=1, temp_c=20.0),
     )]
-    apply_batch(db, raws, NOW, FactsConfig(policy=settings.readiness, tz=settings.tz))
+    apply_batch(db, raws, NOW, FactsConfig(aeds=AedContext.of(settings, AlertPolicy())))
     db.commit()
 
 

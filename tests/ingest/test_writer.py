@@ -13,6 +13,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 import app.ingest.writer as writer_module
+from app.aeds.refresh import AedContext
+from app.alerts.policy import AlertPolicy
 from app.devices import FactsConfig, RawMessage
 from app.extensions import get_settings
 from app.ingest.inbox import Inbox
@@ -47,7 +49,7 @@ def make_writer(app: Flask) -> Any:
         acker = RecordingAcker()
         writer = BatchWriter(
             writer_database(settings.database_url), inbox, acker, IngestStats(),
-            FactsConfig(policy=settings.readiness, tz=settings.tz), **kwargs,
+            FactsConfig(aeds=AedContext.of(settings, AlertPolicy())), **kwargs,
         )
         made.append(writer)
         return writer, inbox, acker

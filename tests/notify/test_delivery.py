@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,8 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.aeds.reconcile import reconcile
+from app.aeds.refresh import AedContext
 from app.alerts.catalogue import kind_of
 from app.alerts.digest import enqueue_digests
 from app.alerts.escalation import run_escalation
@@ -20,21 +21,15 @@ from app.alerts.policy import AlertPolicy
 from app.config import ConfigError
 from app.db import Database
 from app.extensions import get_settings
-from app.models import (
-    Alert,
-    Asset,
-    NotificationChannel,
-    NotificationLog,
-    NotificationRoute,
-    Team,
-)
+from app.models import Alert, Asset, NotificationChannel, NotificationLog, Team
 from app.notify.config_file import sync_channels_file
 from app.notify.dispatch import dispatch_pending
 from app.notify.outbox import enqueue_alert_notifications
 from app.notify.routing import channel_locale
 from app.scheduler.context import JobContext
 from app.scheduler.jobs import JOBS, run_job
-from tests.notify.receivers import MailBox, WebhookReceiver, smtp_server
+from tests.notify.channels import email_channel, webhook_channel
+from tests.notify.receivers import MailBox, WebhookReceiver
 from tests.scheduler.factories import make_aed, make_site, make_team
 from tests.support.wait import wait_for
 
@@ -44,43 +39,8 @@ POLICY = AlertPolicy(retry_base_s=30, retry_max_s=600, max_attempts=5, send_time
                      job_interval_s=15)
 
 
-@pytest.fixture
-def mail() -> Iterator[tuple[int, MailBox]]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def hook() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
-    receiver.start()
-    yield receiver
-    receiver.stop()
-
-
 def database(app: Flask) -> Database:
     return app.extensions["aed.db"]
-
-
-def email_channel(db: Session, port: int, team: Team | None, locale: str | None = None,
-                  **route: object) -> NotificationChannel:
-    config = {"host": "127.0.0.1", "port": port, "sender": "aed@yangpu-redcross.test",
-              "to": ["coordinator@yangpu-redcross.test"]}
-    if locale:
-        config["locale"] = locale
-    channel = NotificationChannel(name=f"mail-{port}", kind="email", config=config)
-    channel.routes = [NotificationRoute(team_id=team.id if team else None, **route)]
-    db.add(channel)
-    return channel
-
-
-def webhook_channel(db: Session, url: str, team: Team | None, fmt: str = "wecom",
-                    locale: str | None = None, **route: object) -> NotificationChannel:
-    config = {"url": url, "format": fmt, **({"locale": locale} if locale else {})}
-    channel = NotificationChannel(name=f"hook-{url}", kind="webhook", config=config)
-    channel.routes = [NotificationRoute(team_id=team.id if team else None, **route)]
-    db.add(channel)
-    return channel
 
 
 def add_alert(db: Session, aed: Asset, kind: str, detail: dict[str, object] | None,
@@ -259,23 +219,19 @@ def test_routing_by_team_and_escalation_after_repeats(
 
 
 def test_one_message_per_expiry_stage(app: Flask, db: Session, hook: WebhookReceiver) -> None:
-    from datetime import date
-    from zoneinfo import ZoneInfo
-
-    from app.aeds.expiry_scan import run_expiry_scan
-
-    tz = ZoneInfo("Asia/Shanghai")
+    """Each stage once; pads expiring giving way to pads expired is no "resolved" news."""
     team = make_team(db)
-    webhook_channel(db, hook.url, team)
+    webhook_channel(db, hook.url, team, kinds="pad_expiring,pad_expired")
     site = make_site(db, team=team)
     make_aed(db, site, pad=date(2027, 3, 1), battery=date(2031, 1, 1))
     db.commit()
     settings = get_settings(app)
+    aeds = AedContext.of(settings, POLICY)
     expiry = datetime(2027, 3, 1, 2, 0, tzinfo=UTC)
     for days in (91, 90, 60, 30, 29, 7, 3, 0, -1):
         when = expiry - timedelta(days=days)
         for _ in range(2):
-            run_expiry_scan(db, when, tz, POLICY)
+            reconcile(db, when, aeds)
             enqueue_alert_notifications(db, when, settings, POLICY)
             db.commit()
             dispatch_pending(database(app), when, settings, POLICY)

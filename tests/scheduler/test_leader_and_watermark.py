@@ -10,8 +10,11 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from app.alerts.policy import AlertPolicy
+from app.config import ConfigError
 from app.db import Database
 from app.models import Lease
+from app.scheduler.jobs import JOBS, enabled_jobs
 from app.scheduler.leader import AdvisoryLockLeader, LeaseLeader
 from app.scheduler.periods import daily_period, interval_period
 from app.scheduler.watermark import claim_period
@@ -107,7 +110,10 @@ def test_channels_file_is_configuration(db: Session, tmp_path: Path) -> None:
 
 
 def test_every_defined_job_is_enabled_by_default() -> None:
-    from app.alerts.policy import JOB_IDS
-    from app.scheduler.jobs import JOBS
+    assert enabled_jobs(AlertPolicy()) == list(JOBS.values())
 
-    assert set(JOB_IDS) == set(JOBS)
+
+def test_an_unknown_job_name_is_refused() -> None:
+    with pytest.raises(ConfigError) as info:
+        enabled_jobs(AlertPolicy(enabled_jobs=("reconcile", "coffee")))
+    assert info.value.setting == "ALERTS_JOBS" and "coffee" in info.value.problem

@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import migrate
-from app.alerts.policy import JOB_IDS
 from app.db import Database
 from app.models import Alert, JobRun
+from app.scheduler.jobs import JOBS
 from tests.scheduler.factories import make_aed, make_site
 from tests.scheduler.procs import runner_pid, runs, scheduler_procs
 from tests.support.postgres import PostgresServer
@@ -71,8 +71,8 @@ def test_three_processes_one_leader_and_takeover_after_kill(pg_url: str, tmp_pat
             def periods_of(job: str) -> set[str]:
                 return {r.period for r in runs(session) if r.job_id == job}
 
-            wait_for(lambda: len(periods_of("expiry_scan")) >= 4, timeout=30,
-                     message=lambda: f"4 periods of expiry_scan; logs:\n{procs.logs()}")
+            wait_for(lambda: len(periods_of("reconcile")) >= 4, timeout=30,
+                     message=lambda: f"4 periods of reconcile; logs:\n{procs.logs()}")
             before = runs(session)
             assert duplicates(before) == []
             leaders = {r.runner for r in before}
@@ -80,7 +80,7 @@ def test_three_processes_one_leader_and_takeover_after_kill(pg_url: str, tmp_pat
             leader_pid = runner_pid(before[0])
             assert leader_pid in {p.pid for p in procs.procs}
             # Every job ran in each of the last periods (the side effect happened).
-            assert {r.job_id for r in before} == set(JOB_IDS)
+            assert {r.job_id for r in before} == set(JOBS)
 
             os.kill(leader_pid, signal.SIGKILL)
             killed_at = datetime.now(UTC)
@@ -95,7 +95,7 @@ def test_three_processes_one_leader_and_takeover_after_kill(pg_url: str, tmp_pat
             assert taken_after <= LEASE + PERIOD, taken_after
             new_leader = runner_pid(first[0])
 
-            wait_for(lambda: len({r.period for r in new_runs() if r.job_id == "expiry_scan"}) >= 3,
+            wait_for(lambda: len({r.period for r in new_runs() if r.job_id == "reconcile"}) >= 3,
                      timeout=20, message="three periods under the new leader")
             after = runs(session)
             assert duplicates(after) == []

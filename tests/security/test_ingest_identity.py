@@ -10,6 +10,8 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.aeds.refresh import AedContext
+from app.alerts.policy import AlertPolicy
 from app.devices import FactsConfig, RawMessage, apply_batch
 from app.extensions import get_settings
 from app.models import DeadLetter, DeviceState, Gateway, QuarantinedMessage, Telemetry
@@ -20,7 +22,7 @@ NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 
 def apply(app: Flask, db: Session, *messages: tuple[str, bytes]) -> None:
     settings = get_settings(app)
-    cfg = FactsConfig(policy=settings.readiness, tz=settings.tz)
+    cfg = FactsConfig(aeds=AedContext.of(settings, AlertPolicy()))
     apply_batch(db, [RawMessage(t, p, NOW) for t, p in messages], NOW, cfg)
     db.commit()
 

@@ -82,3 +82,13 @@ def test_make_run_key_is_made_once_and_private(tmp_path: Path) -> None:
     assert ensure_secret_key(tmp_path / "data") == first
     other = ensure_secret_key(tmp_path / "elsewhere")
     assert other != first
+
+
+def test_a_revoked_api_token_stops_working(seeded: Flask, client: FlaskClient) -> None:  # noqa: F811
+    runner = seeded.test_cli_runner()
+    token = runner.invoke(args=["user", "token", "coordinator"]).output.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/sites", headers=headers).status_code == 200
+    result = runner.invoke(args=["user", "revoke-token", "coordinator"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/api/v1/sites", headers=headers).status_code == 401

@@ -10,6 +10,7 @@ from app.alerts.catalogue import ALERT_STATES, KINDS, SEVERITIES
 from app.api.schemas.common import (
     Choice,
     DbId,
+    JsonId,
     OneOf,
     Page,
     PageQuery,
@@ -81,3 +82,8 @@ class Resolution(BaseModel):
 
 class NewComment(BaseModel):
     body: Text = Field(min_length=1, max_length=2000)
+
+
+class Assignment(BaseModel):
+    team_id: JsonId | None = Field(description="The team in charge; null: the site's team.")
+    user_id: JsonId | None = Field(None, description="One person of it, optionally.")

@@ -21,6 +21,9 @@ def upgrade() -> None:
     with op.batch_alter_table("asset") as batch:
         batch.add_column(sa.Column("presence_reset_at",
                                    app.models.base.UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("reevaluate_at",
+                                   app.models.base.UTCDateTime(timezone=True), nullable=True))
+        batch.create_index("ix_asset_reevaluate_at", ["reevaluate_at"])
     with op.batch_alter_table("gateway") as batch:
         batch.add_column(sa.Column("state_received_at",
                                    app.models.base.UTCDateTime(timezone=True), nullable=True))
@@ -35,4 +38,6 @@ def downgrade() -> None:
     with op.batch_alter_table("gateway") as batch:
         batch.drop_column("state_received_at")
     with op.batch_alter_table("asset") as batch:
+        batch.drop_index("ix_asset_reevaluate_at")
+        batch.drop_column("reevaluate_at")
         batch.drop_column("presence_reset_at")
