@@ -33,8 +33,8 @@ from urllib.parse import urlparse
 from app.config import PROJECT_ROOT, Settings
 from app.demo import yangpu
 from app.gateways import dynsec
-from app.gateways.broker_admin import ACCOUNTS_FILE
-from app.gateways.broker_bootstrap import BrokerAccounts, write_bootstrap, write_secret
+from app.gateways.broker_admin import ACCOUNTS_FILE, BrokerAccounts
+from app.gateways.broker_bootstrap import write_bootstrap, write_secret
 
 log = logging.getLogger("aed.run")
 MOSQUITTO_CONF = PROJECT_ROOT / "config" / "mosquitto.conf"

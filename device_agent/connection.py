@@ -12,6 +12,7 @@ import logging
 import math
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -36,7 +37,8 @@ class Connection:
         gateway_id: str,
         link: LinkSettings,
         state_topic: str,
-        state_payload: Callable[[GatewayState], bytes],
+        state_payload: Callable[[GatewayState, datetime | None], bytes],
+        wall: Callable[[], datetime],
         subscriptions: Sequence[str],
         on_drop: Callable[[], None],
         started: float,
@@ -45,6 +47,8 @@ class Connection:
         self.link = link
         self.state_topic = state_topic
         self._state_payload = state_payload
+        self._wall = wall
+        self._stamp: datetime | None = None
         self._subscriptions = tuple(subscriptions)
         # Whatever was in flight on a dropped client is owed again: the owner forgets it.
         self._on_drop = on_drop
@@ -128,8 +132,12 @@ class Connection:
     def _connect(self, now: float) -> None:
         self.generation += 1
         client = new_client(self.link, self.generation)
+        # The will and the birth of one connection carry one stamp, so the server can tell
+        # the will that follows this birth from a late one of an earlier connection.
+        self._stamp = self._wall()
         client.will_set(
-            self.state_topic, self._state_payload(GatewayState.OFFLINE), qos=1, retain=True
+            self.state_topic, self._state_payload(GatewayState.OFFLINE, self._stamp), qos=1,
+            retain=True,
         )
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
@@ -191,7 +199,8 @@ class Connection:
         self.connected = True
         self.backoff.reset()
         self.client.publish(
-            self.state_topic, self._state_payload(GatewayState.ONLINE), qos=1, retain=True
+            self.state_topic, self._state_payload(GatewayState.ONLINE, self._stamp), qos=1,
+            retain=True,
         )
         for topic in self._subscriptions:
             self.client.subscribe(topic, qos=1)
@@ -211,5 +220,6 @@ class Connection:
         """Publish our retained state now, if connected; the mid to wait for."""
         if not (self.connected and self.client is not None):
             return None
-        info = self.client.publish(self.state_topic, self._state_payload(state), qos=1, retain=True)
+        info = self.client.publish(self.state_topic, self._state_payload(state, None), qos=1,
+                                   retain=True)
         return info.mid

@@ -106,7 +106,7 @@ class GatewayRuntime:
         )
         self.connection = Connection(
             gateway_id=gateway_id, link=link, state_topic=state_topic(gateway_id, root),
-            state_payload=self._state_payload, subscriptions=[self.config.topic],
+            state_payload=self._state_payload, wall=self.wall, subscriptions=[self.config.topic],
             on_drop=self.window.reset, started=self.started,
         )
         self.stopping = False
@@ -302,10 +302,11 @@ class GatewayRuntime:
         self.seq += 1
         self._store("heartbeat", self.topic_heartbeat, payload, env["msg_id"])
 
-    def _state_payload(self, state: GatewayState) -> bytes:
+    def _state_payload(self, state: GatewayState, at: datetime | None = None) -> bytes:
         return encode(
             StateMessage(
-                state=state, session=self.session, ts=self.wall(), agent_version=__version__
+                state=state, session=self.session, ts=at or self.wall(),
+                agent_version=__version__,
             )
         )
 

@@ -29,12 +29,11 @@ the end of maintenance) belong to a story already told.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from app.aeds.inspection_schedule import CheckState, check_schedule
+from app.alerts.apply import Wanted
 from app.alerts.policy import AlertPolicy
 from app.alerts.stages import EXPIRED, expiry_stage, stage_severity
 from app.config import ReadinessPolicy
@@ -144,18 +143,10 @@ class AedFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class WantedAlert:
-    kind: str
-    severity: str | None = None  # None: the catalogue's
-    stage: int | None = None
-    detail: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
 class Evaluation:
     status: str
     reasons: tuple[str, ...]
-    wanted: tuple[WantedAlert, ...] = ()
+    wanted: tuple[Wanted, ...] = ()
     #: Kinds that cannot be judged now (their facts are stale): left as they are.
     unjudged: frozenset[str] = frozenset()
     #: The AED was taken out: the use incident starts at this moment (stored by apply).
@@ -210,8 +201,9 @@ def liveness_of(facts: AedFacts, now: datetime, policy: EvaluationPolicy) -> Liv
         facts.gateway_state, facts.gateway_state_received_at, facts.gateway_last_seen_at,
         facts.gateway_created_at, window, policy.offline_grace, now).down
     device_seen = facts.device_last_seen_at or facts.device_created_at
-    never_heard = facts.device_last_seen_at is None
-    device_silent = never_heard or device_seen is None or now - device_seen > window
+    # A device never heard from gets the window from when it was registered: a new
+    # cabinet is not "silent" before it had a chance to report.
+    device_silent = device_seen is None or now - device_seen > window
     return Liveness(heard=not (gateway_down or device_silent), gateway_down=gateway_down,
                     device_silent=device_silent)
 
@@ -238,11 +230,24 @@ class _Next:
             self.on = when
 
 
-def _expiry(part: str, expiry: date | None, today: date, policy: EvaluationPolicy,
-            hard: list[str], soft: list[str], wanted: list[WantedAlert],
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """The words of one dated consumable (reasons and alert kinds)."""
+
+    missing: str
+    expired: str
+    expiring: str
+
+
+_PADS = _Part("pad_expiry_missing", "pad_expired", "pad_expiring")
+_BATTERY = _Part("battery_expiry_missing", "battery_expired", "battery_expiring")
+
+
+def _expiry(part: _Part, expiry: date | None, today: date, policy: EvaluationPolicy,
+            hard: list[str], soft: list[str], wanted: list[Wanted],
             upcoming: _Next) -> None:
     if expiry is None:
-        soft.append(f"{part}_expiry_missing")
+        soft.append(part.missing)
         return
     days_left = (expiry - today).days
     # The next day the days left reach a boundary (attention, a stage, critical, expiry).
@@ -251,16 +256,15 @@ def _expiry(part: str, expiry: date | None, today: date, policy: EvaluationPolic
             upcoming.day(today + timedelta(days=days_left - boundary))
             break
     if days_left <= EXPIRED:
-        hard.append(f"{part}_expired")
-        wanted.append(WantedAlert(f"{part}_expired", "critical", EXPIRED,
-                                  {"expiry": expiry.isoformat()}))
+        hard.append(part.expired)
+        wanted.append(Wanted(part.expired, "critical", EXPIRED, {"expiry": expiry.isoformat()}))
         return
     if days_left <= policy.expiry_attention_days:
-        soft.append(f"{part}_expiring")
-    stage = expiry_stage(expiry, today, policy.leads_ascending)
-    if stage is not None:
-        wanted.append(WantedAlert(
-            f"{part}_expiring", stage_severity(expiry, today, policy.critical_within_days),
+        soft.append(part.expiring)
+    if days_left <= policy.leads_ascending[-1]:
+        stage = expiry_stage(expiry, today, policy.leads_ascending)
+        wanted.append(Wanted(
+            part.expiring, stage_severity(expiry, today, policy.critical_within_days),
             stage, {"expiry": expiry.isoformat()}))
 
 
@@ -270,12 +274,12 @@ def evaluate(facts: AedFacts, now: datetime, today: date,
     calendar day where the AED stands (expiry dates are local dates)."""
     hard: list[str] = []
     soft: list[str] = []
-    wanted: list[WantedAlert] = []
+    wanted: list[Wanted] = []
     unjudged: set[str] = set()
 
     upcoming = _Next()
-    _expiry("pad", facts.pad_expiry, today, policy, hard, soft, wanted, upcoming)
-    _expiry("battery", facts.battery_expiry, today, policy, hard, soft, wanted, upcoming)
+    _expiry(_PADS, facts.pad_expiry, today, policy, hard, soft, wanted, upcoming)
+    _expiry(_BATTERY, facts.battery_expiry, today, policy, hard, soft, wanted, upcoming)
 
     schedule = check_schedule(
         facts.last_inspection_at, facts.install_date,
@@ -288,13 +292,13 @@ def evaluate(facts: AedFacts, now: datetime, today: date,
         upcoming.moment(schedule.due_at + _PAST, now)
     if schedule.state is CheckState.OVERDUE:
         hard.append("inspection_overdue")
-        wanted.append(WantedAlert("inspection_overdue", detail={"due": due}))
+        wanted.append(Wanted("inspection_overdue", detail={"due": due}))
     elif schedule.state is CheckState.DUE_SOON:
         soft.append("inspection_due_soon")
-        wanted.append(WantedAlert("inspection_due", detail={"due": due}))
+        wanted.append(Wanted("inspection_due", detail={"due": due}))
     elif schedule.state is CheckState.NEVER:
         soft.append("never_inspected")
-        wanted.append(WantedAlert("inspection_due", detail={"due": None}))
+        wanted.append(Wanted("inspection_due", detail={"due": None}))
 
     live = liveness_of(facts, now, policy)
     if facts.monitored:
@@ -320,11 +324,11 @@ def evaluate(facts: AedFacts, now: datetime, today: date,
             pass  # the incident below tells the story
         elif open_since is not None and now - open_since >= policy.door_open_limit:
             # Also a door a volunteer left open after their visit (counted from its end).
-            wanted.append(WantedAlert("door_open_too_long", detail={
+            wanted.append(Wanted("door_open_too_long", detail={
                 "since": _iso(open_since),
                 "limit_min": policy.door_open_limit.total_seconds() / 60}))
         elif opened:
-            wanted.append(WantedAlert("cabinet_opened",
+            wanted.append(Wanted("cabinet_opened",
                                       detail={"at": _iso(facts.door_opened_at)}))
         if open_since is not None and not in_use:
             upcoming.moment(open_since + policy.door_open_limit, now)
@@ -336,27 +340,27 @@ def evaluate(facts: AedFacts, now: datetime, today: date,
     if in_use:
         since = facts.in_use_since or incident_starts_at
         cause = "use_incident_open" if facts.in_use_since else "cabinet_open_aed_removed"
-        wanted.append(WantedAlert("aed_in_use", detail={"since": _iso(since), "cause": cause}))
+        wanted.append(Wanted("aed_in_use", detail={"since": _iso(since), "cause": cause}))
 
     if facts.monitored and live.device_silent and not live.gateway_down:
-        wanted.append(WantedAlert("device_silent", detail={
+        wanted.append(Wanted("device_silent", detail={
             "device": facts.device_id, "last_seen": _iso(facts.device_last_seen_at)}))
 
     sensor: list[str] = []
     if facts.monitored and live.heard:
         if facts.self_test == "fail":
             sensor.append("self_test_failed")
-            wanted.append(WantedAlert("self_test_failed"))
+            wanted.append(Wanted("self_test_failed"))
         if facts.aed_present is False:
             sensor.append("aed_missing")
         if temp_out_of_range(facts.temp_c, policy.temp_min_c, policy.temp_max_c):
             sensor.append("temperature_out_of_range")
-            wanted.append(WantedAlert("temperature_out_of_range", detail={
+            wanted.append(Wanted("temperature_out_of_range", detail={
                 "temp_c": facts.temp_c, "min_c": policy.temp_min_c,
                 "max_c": policy.temp_max_c}))
         if battery_low(facts.battery_pct, policy.battery_low_pct):
             soft.append("battery_low")
-            wanted.append(WantedAlert("battery_low", detail={
+            wanted.append(Wanted("battery_low", detail={
                 "battery_pct": facts.battery_pct, "min_pct": policy.battery_low_pct}))
     elif facts.monitored:
         unjudged.update(SENSOR_KINDS)

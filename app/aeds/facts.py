@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.aeds.evaluation import AedFacts
@@ -55,11 +55,33 @@ _COLUMNS: tuple[Any, ...] = (
     DeviceState.pad_expiry, DeviceState.self_test, DeviceState.temp_c, DeviceState.door,
     DeviceState.door_opened_at, DeviceState.aed_present, DeviceState.aed_removed_at,
 )
+#: Dates and moments are read as the driver gives them (SQLite: ISO text) and turned
+#: into values here, only when present: the column types' per-value processing would
+#: cost more than the whole evaluation of an AED.
+_RAW: frozenset[str] = frozenset({"DATE", "DATETIME"})
+
+
+def _raw(column: Any) -> Any:
+    kind = type(column.type.impl if hasattr(column.type, "impl") else column.type).__name__
+    return type_coerce(column, String) if kind.upper() in _RAW else column
+
+
+def _moment(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value.astimezone(UTC) if value is not None and value.tzinfo else (
+            value.replace(tzinfo=UTC) if value is not None else None)
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _day(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
 
 
 def facts_query() -> Select[Any]:
     return (
-        select(*_COLUMNS)
+        select(*(_raw(c) for c in _COLUMNS))
         .outerjoin(Device, Device.id == Asset.device_pk)
         .outerjoin(Gateway, Gateway.id == Device.gateway_id)
         .outerjoin(DeviceState, DeviceState.device_pk == Asset.device_pk)
@@ -72,21 +94,25 @@ def _facts(row: Any) -> tuple[AedFacts, StoredStatus]:
      in_use, maintenance, reset, device_pk, status, reasons, reevaluate, device_id, dev_seen,
      dev_created, gw_id, gw_state, gw_state_at, gw_seen, gw_created, report_s, pct,
      dev_battery, dev_pad, self_test, temp_c, door, door_at, present, removed_at) = row
+    monitored = device_pk is not None and device_id is not None
+    # Positional, in AedFacts' field order: this runs for every AED every sweep.
     facts = AedFacts(
-        asset_id=aid, site_id=site_id,
-        pad_expiry=effective_pad_expiry(pad, dev_pad, bool(child_pads), child_pad),
-        battery_expiry=effective_battery_expiry(battery, dev_battery),
-        last_inspection_at=inspected, install_date=installed,
-        inspection_interval_days=interval, in_use_since=in_use,
-        maintenance_until=maintenance, presence_reset_at=reset,
-        monitored=device_pk is not None and device_id is not None,
-        device_id=device_id, device_last_seen_at=dev_seen, device_created_at=dev_created,
-        gateway_id=gw_id, gateway_state=gw_state, gateway_state_received_at=gw_state_at,
-        gateway_last_seen_at=gw_seen, gateway_created_at=gw_created,
-        report_interval_s=report_s, battery_pct=pct, self_test=self_test, temp_c=temp_c,
-        door=door, door_opened_at=door_at, aed_present=present, aed_removed_at=removed_at,
+        aid, site_id,
+        effective_pad_expiry(_day(pad), _day(dev_pad), bool(child_pads), _day(child_pad)),
+        effective_battery_expiry(_day(battery), _day(dev_battery)),
+        _moment(inspected), _day(installed), interval, _moment(in_use), _moment(maintenance),
+        _moment(reset), monitored, device_id,
+        _moment(dev_seen) if monitored else None, _moment(dev_created) if monitored else None,
+        gw_id, gw_state, _moment(gw_state_at) if monitored else None,
+        _moment(gw_seen) if monitored else None, _moment(gw_created) if monitored else None,
+        report_s, pct, self_test, temp_c, door, _moment(door_at), bool_or_none(present),
+        _moment(removed_at),
     )
-    return facts, StoredStatus(status, reasons, reevaluate)
+    return facts, StoredStatus(status, reasons, _moment(reevaluate))
+
+
+def bool_or_none(value: Any) -> bool | None:
+    return None if value is None else bool(value)
 
 
 def load_facts(session: Session, asset_ids: Sequence[int]) -> Iterator[
@@ -96,7 +122,8 @@ def load_facts(session: Session, asset_ids: Sequence[int]) -> Iterator[
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         stmt = facts_query().where(Asset.id.in_(chunk)).order_by(Asset.id)
-        for row in session.execute(stmt):
+        # Core, not the ORM: plain rows, no per-row entity machinery.
+        for row in session.connection().execute(stmt):
             yield _facts(row)
 
 
@@ -105,7 +132,7 @@ def all_facts(session: Session) -> Iterator[tuple[AedFacts, StoredStatus]]:
     last = 0
     while True:
         stmt = facts_query().where(Asset.id > last).order_by(Asset.id).limit(CHUNK)
-        rows = session.execute(stmt).all()
+        rows = session.connection().execute(stmt).all()
         if not rows:
             return
         for row in rows:

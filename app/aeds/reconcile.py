@@ -1,8 +1,11 @@
 """Reconciliation: converge every AED's stored status and alerts to its facts.
 
-The scheduler runs it at least every minute, so a missed transition, a restart, a
-seeded database or a changed rule still ends right. It costs a few reads per 2,000
-AEDs (no ORM objects) and writes only what differs.
+Every writer evaluates what it touched, and the deadline job (app/aeds/deadlines.py)
+evaluates, within seconds, every AED whose answer may have changed since (its stored
+``reevaluate_at``); this full pass is the safety net under both: the scheduler runs it
+every ten minutes and whenever it takes the lead, so a missed write, a restored or
+seeded database or a changed rule still ends right. It reads facts in chunks of 2,000
+AEDs (plain rows) and writes only what differs.
 """
 
 from __future__ import annotations

@@ -14,12 +14,12 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, case, update
 from sqlalchemy.orm import Session
 
 from app.aeds.evaluation import OPENING_KINDS, AedFacts, EvaluationPolicy, evaluate
 from app.aeds.facts import StoredStatus, load_facts
-from app.alerts.apply import Applied, SubjectWants, Wanted, apply_wanted
+from app.alerts.apply import Applied, SubjectWants, apply_wanted
 from app.alerts.catalogue import KINDS
 from app.alerts.lifecycle import Subject
 from app.alerts.policy import AlertPolicy
@@ -30,18 +30,14 @@ from app.models import Asset
 AED_KINDS = frozenset(k.code for k in KINDS.values() if k.subject == "asset")
 
 _ASSET: Table = Asset.__table__  # type: ignore[assignment]
-_STATUS_UPDATE = (
+# One statement for whatever of the answer changed (status, reasons, next look): the
+# status's time moves only when the status does.
+_ANSWER_UPDATE = (
     update(_ASSET).where(_ASSET.c.id == bindparam("b_id"))
     .values(status=bindparam("status"), status_reasons=bindparam("status_reasons"),
-            status_changed_at=bindparam("status_changed_at"))
-)
-_REASONS_UPDATE = (
-    update(_ASSET).where(_ASSET.c.id == bindparam("b_id"))
-    .values(status_reasons=bindparam("status_reasons"))
-)
-_REEVALUATE_UPDATE = (
-    update(_ASSET).where(_ASSET.c.id == bindparam("b_id"))
-    .values(reevaluate_at=bindparam("reevaluate_at"))
+            reevaluate_at=bindparam("reevaluate_at"),
+            status_changed_at=case((_ASSET.c.status != bindparam("status"), bindparam("now")),
+                                   else_=_ASSET.c.status_changed_at))
 )
 _INCIDENT_UPDATE = (
     update(_ASSET).where(_ASSET.c.id == bindparam("b_id"), _ASSET.c.in_use_since.is_(None))
@@ -81,34 +77,28 @@ def apply_evaluations(session: Session, rows: Sequence[tuple[AedFacts, StoredSta
                       now: datetime, ctx: AedContext) -> Refreshed:
     today = now.astimezone(ctx.tz).date()
     out = Refreshed(evaluated=len(rows))
-    moved: list[dict[str, Any]] = []
-    reasons_only: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
     incidents: list[dict[str, Any]] = []
-    rescheduled: list[dict[str, Any]] = []
     wants: list[SubjectWants] = []
     for facts, stored in rows:
         result = evaluate(facts, now, today, ctx.policy)
         again = _next_look(result.changes_at, result.changes_on, ctx.tz)
-        if again != stored.reevaluate_at:
-            rescheduled.append({"b_id": facts.asset_id, "reevaluate_at": again})
         reasons = result.reason_text or None
         if result.status != stored.status:
             out.moved.append((facts.asset_id, stored.status, result.status))
-            moved.append({"b_id": facts.asset_id, "status": result.status,
-                          "status_reasons": reasons, "status_changed_at": now})
-        elif reasons != stored.reasons:
-            reasons_only.append({"b_id": facts.asset_id, "status_reasons": reasons})
+        if (result.status, reasons, again) != (stored.status, stored.reasons,
+                                               stored.reevaluate_at):
+            answers.append({"b_id": facts.asset_id, "status": result.status,
+                            "status_reasons": reasons, "reevaluate_at": again, "now": now})
         if result.incident_starts_at is not None:
             incidents.append({"b_id": facts.asset_id, "in_use_since": result.incident_starts_at})
         wants.append(SubjectWants(
             Subject("asset", str(facts.asset_id), asset_id=facts.asset_id,
                     site_id=facts.site_id),
-            [Wanted(w.kind, w.severity, w.stage, w.detail) for w in result.wanted],
+            result.wanted,
             result.unjudged))
-    _write(session, _STATUS_UPDATE, moved, ("status", "status_reasons", "status_changed_at"))
-    _write(session, _REASONS_UPDATE, reasons_only, ("status_reasons",))
+    _write(session, _ANSWER_UPDATE, answers, ("status", "status_reasons", "reevaluate_at"))
     _write(session, _INCIDENT_UPDATE, incidents, ("in_use_since",))
-    _write(session, _REEVALUATE_UPDATE, rescheduled, ("reevaluate_at",))
     out.alerts = apply_wanted(session, "asset", wants, AED_KINDS, now, chain=OPENING_KINDS)
     return out
 
@@ -137,6 +127,8 @@ def _write(session: Session, stmt: Any, rows: list[dict[str, Any]],
         if loaded is None:
             plain.append(row)
             continue
+        if stmt is _ANSWER_UPDATE and loaded.status != row["status"]:
+            loaded.status_changed_at = row["now"]
         if stmt is _INCIDENT_UPDATE and loaded.in_use_since is not None:
             continue
         for name in columns:

@@ -39,7 +39,7 @@ _ACTIVE_KEY = text("status != 'resolved'")
 
 @dataclass(frozen=True, slots=True)
 class Wanted:
-    """An alert that should be open (see app.aeds.evaluation.WantedAlert)."""
+    """An alert that should be open (severity None: the catalogue's)."""
 
     kind: str
     severity: str | None = None
@@ -96,17 +96,26 @@ _ACTIVE_COLUMNS = (Alert.subject_id, Alert.id, Alert.kind, Alert.severity, Alert
                    Alert.detail, Alert.auto_resolve)
 
 
+_ACTIVE_OF = (
+    select(*_ACTIVE_COLUMNS).where(
+        Alert.subject_type == bindparam("subject_type"),
+        Alert.subject_id.in_(bindparam("ids", expanding=True)),
+        Alert.status.in_(ACTIVE_STATES),
+        Alert.kind.in_(bindparam("kinds", expanding=True)))
+)
+
+
 def _active(session: Session, subject_type: str, ids: Sequence[str],
             kinds: frozenset[str]) -> dict[str, dict[str, _Active]]:
     out: dict[str, dict[str, _Active]] = {}
     ordered = sorted(kinds)
+    conn = session.connection()
     for start in range(0, len(ids), CHUNK):
-        chunk = list(ids[start:start + CHUNK])
-        for subject_id, *row in session.execute(
-            select(*_ACTIVE_COLUMNS).where(
-                Alert.subject_type == subject_type, Alert.subject_id.in_(chunk),
-                Alert.status.in_(ACTIVE_STATES), Alert.kind.in_(ordered))
-        ):
+        # One cached statement, its IN lists expanded at execution: compiling a new one
+        # per chunk would cost more than the reads.
+        for subject_id, *row in conn.execute(_ACTIVE_OF, {
+                "subject_type": subject_type, "ids": list(ids[start:start + CHUNK]),
+                "kinds": ordered}):
             active = _Active(*row)
             out.setdefault(subject_id, {})[active.kind] = active
     return out

@@ -58,6 +58,7 @@ _SECTION = {"lease_s": "scheduler", "leader": "scheduler", "intervals": "schedul
 #: Set only from the environment or overrides, under these names.
 _ENV_ONLY = {"enabled_jobs": "ALERTS_JOBS", "job_interval_s": "ALERTS_JOB_INTERVAL_S"}
 _DICTS = ("repeat_after_min", "intervals")
+_INTERVAL_PREFIX = "ALERTS_INTERVAL_"
 
 
 def _days(name: str, value: Any) -> tuple[int, ...]:
@@ -128,4 +129,12 @@ def load_alert_policy(
                 continue
             value = section[f.name]
         values[f.name] = _coerce(name, f.name, value, kinds[f.name])
+    # One job's period from the environment: ALERTS_INTERVAL_RECONCILE=60, say.
+    intervals = dict(values.get("intervals", {}))
+    for source in (env, overrides):
+        for key, value in source.items():
+            if key.startswith(_INTERVAL_PREFIX):
+                intervals[key[len(_INTERVAL_PREFIX):].lower()] = _number(key, value, float)
+    if intervals:
+        values["intervals"] = intervals
     return AlertPolicy(**values)

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlparse
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
 from app.audit import Actor, attach_actor
 from app.extensions import get_db, get_settings
-from app.gateways.broker_admin import BrokerAdmin, BrokerAdminError, resolve_admin_settings
+from app.gateways.broker_admin import BrokerAdmin
 from app.gateways.broker_bootstrap import write_bootstrap, write_secret
 from app.gateways.provisioning import (
+    DEFAULT_STATE_DIR,
+    PROVISIONING_ERRORS,
     AgentEndpoint,
     DeviceBinding,
     Provisioned,
-    ProvisioningError,
     add_gateway,
     list_gateways,
     revoke_gateway,
@@ -32,22 +35,25 @@ def gateway() -> None:
     """Provision gateways: broker account, password and agent config."""
 
 
+@contextmanager
+def _provisioning() -> Iterator[Session]:
+    """A unit of work done as the CLI; a refused request ends the command with its
+    message."""
+    try:
+        with get_db().session() as session:
+            attach_actor(session, CLI_ACTOR)
+            yield session
+    except PROVISIONING_ERRORS as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def _admin() -> BrokerAdmin:
-    settings = get_settings()
-    return BrokerAdmin(resolve_admin_settings(settings.extra, settings.data_dir))
+    return BrokerAdmin.from_settings(get_settings())
 
 
 def _endpoint(host: str | None, port: int | None, ca_file: str | None,
               state_dir: str) -> AgentEndpoint:
-    settings = get_settings()
-    parsed = urlparse(settings.mqtt_url)
-    return AgentEndpoint(
-        host=host or parsed.hostname or "127.0.0.1",
-        port=port or parsed.port or 1883,
-        topic_root=settings.mqtt_topic_root,
-        ca_file=ca_file,
-        state_dir=state_dir,
-    )
+    return AgentEndpoint.for_settings(get_settings(), host, port, ca_file, state_dir)
 
 
 def _hand_out(result: Provisioned, out: Path | None) -> None:
@@ -60,15 +66,11 @@ def _hand_out(result: Provisioned, out: Path | None) -> None:
                    f"holds the password; it is not shown again); client id {result.client_id}")
 
 
-def _fail(exc: Exception) -> click.ClickException:
-    return click.ClickException(str(exc))
-
-
 _endpoint_options = [
     click.option("--host", default=None, help="broker host the agent connects to"),
     click.option("--port", type=int, default=None, help="broker port (8883 for TLS)"),
     click.option("--ca-file", default=None, help="CA file path on the gateway (enables TLS)"),
-    click.option("--state-dir", default="/var/lib/aed-agent", show_default=True),
+    click.option("--state-dir", default=DEFAULT_STATE_DIR, show_default=True),
     click.option("--simulated", is_flag=True, help="simulated drivers (demo and tests)"),
     click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
                  help="write the agent config here (0600) instead of stdout"),
@@ -94,15 +96,11 @@ def add_cmd(gateway_id: str, site_external_id: str, devices: tuple[str, ...],
             client_id: str | None, name: str | None, host: str | None, port: int | None,
             ca_file: str | None, state_dir: str, simulated: bool, out: Path | None) -> None:
     """Create gateway GATEWAY_ID with a broker account and print its agent config."""
-    try:
+    with _provisioning() as session:
         bindings = [DeviceBinding.parse(d) for d in devices]
-        with get_db().session() as session:
-            attach_actor(session, CLI_ACTOR)
-            result = add_gateway(session, _admin(), gateway_id, site_external_id,
-                                 _endpoint(host, port, ca_file, state_dir), bindings,
-                                 client_id=client_id, name=name, simulated=simulated)
-    except (ProvisioningError, BrokerAdminError, ValueError) as exc:
-        raise _fail(exc) from exc
+        result = add_gateway(session, _admin(), gateway_id, site_external_id,
+                             _endpoint(host, port, ca_file, state_dir), bindings,
+                             client_id=client_id, name=name, simulated=simulated)
     _hand_out(result, out)
 
 
@@ -113,13 +111,9 @@ def add_cmd(gateway_id: str, site_external_id: str, devices: tuple[str, ...],
 def rotate_cmd(gateway_id: str, host: str | None, port: int | None, ca_file: str | None,
                state_dir: str, simulated: bool, out: Path | None) -> None:
     """New password for GATEWAY_ID; the old one stops working at once."""
-    try:
-        with get_db().session() as session:
-            attach_actor(session, CLI_ACTOR)
-            result = rotate_gateway(session, _admin(), gateway_id,
-                                    _endpoint(host, port, ca_file, state_dir), simulated)
-    except (ProvisioningError, BrokerAdminError, ValueError) as exc:
-        raise _fail(exc) from exc
+    with _provisioning() as session:
+        result = rotate_gateway(session, _admin(), gateway_id,
+                                _endpoint(host, port, ca_file, state_dir), simulated)
     _hand_out(result, out)
 
 
@@ -128,12 +122,8 @@ def rotate_cmd(gateway_id: str, host: str | None, port: int | None, ca_file: str
 @with_appcontext
 def revoke_cmd(gateway_id: str) -> None:
     """Delete GATEWAY_ID's broker account (drops it now); its messages are quarantined."""
-    try:
-        with get_db().session() as session:
-            attach_actor(session, CLI_ACTOR)
-            revoke_gateway(session, _admin(), gateway_id)
-    except (ProvisioningError, BrokerAdminError, ValueError) as exc:
-        raise _fail(exc) from exc
+    with _provisioning() as session:
+        revoke_gateway(session, _admin(), gateway_id)
     click.echo(f"gateway {gateway_id} revoked")
 
 

@@ -66,13 +66,14 @@ def list_jobs() -> None:
 @jobs.command("run-once")
 @click.argument("name", type=click.Choice(sorted(JOBS)))
 @click.option("--now", "now_text", help="Pretend it is this time (ISO 8601 with zone).")
+@click.option("--force", is_flag=True, help="Run it even if this period already ran.")
 @with_appcontext
-def run_once(name: str, now_text: str | None) -> None:
+def run_once(name: str, now_text: str | None, force: bool) -> None:
     """Run one job for the current period (does nothing if that period already ran)."""
     now = datetime.fromisoformat(now_text) if now_text else utcnow()
     if now.tzinfo is None:
         raise click.BadParameter("give a time zone, e.g. 2026-11-29T08:00:00+08:00")
-    run = run_job(_context(), JOBS[name], now)
+    run = run_job(_context(), JOBS[name], now, force=force)
     if run is None:
         click.echo(f"{name}: this period already ran")
     else:

@@ -20,6 +20,20 @@ def _cli_session() -> Session:
     return session
 
 
+def _account(session: Session, username: str) -> User:
+    account = session.scalar(select(User).where(User.username == username))
+    if account is None:
+        raise click.ClickException(f"no user {username!r}")
+    return account
+
+
+def _password_hash(password: str) -> str:
+    try:
+        return hash_password(password)
+    except PasswordPolicyError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.group("user")
 def user() -> None:
     """Manage user accounts."""
@@ -47,12 +61,9 @@ def add_user(username: str, role: str, team_code: str | None, display_name: str 
             raise click.ClickException(f"unknown team {team_code!r} (known: {codes})")
     if role == "volunteer" and team is None:
         raise click.ClickException("a volunteer needs --team (they act on their team's sites)")
-    try:
-        password_hash = hash_password(password)
-    except PasswordPolicyError as exc:
-        raise click.ClickException(str(exc)) from None
     session.add(User(username=username, display_name=display_name or username, role=role,
-                     team=team, password_hash=password_hash, locale=locale, active=True))
+                     team=team, password_hash=_password_hash(password), locale=locale,
+                     active=True))
     session.commit()
     click.echo(f"created {role} {username}" + (f" in team {team_code}" if team_code else ""))
 
@@ -64,13 +75,8 @@ def add_user(username: str, role: str, team_code: str | None, display_name: str 
 def set_password(username: str, password: str) -> None:
     """Change a password; every existing session of the user ends."""
     session = _cli_session()
-    account = session.scalar(select(User).where(User.username == username))
-    if account is None:
-        raise click.ClickException(f"no user {username!r}")
-    try:
-        account.password_hash = hash_password(password)
-    except PasswordPolicyError as exc:
-        raise click.ClickException(str(exc)) from None
+    account = _account(session, username)
+    account.password_hash = _password_hash(password)
     account.session_epoch += 1
     session.commit()
     click.echo(f"password changed for {username}")
@@ -82,9 +88,7 @@ def set_password(username: str, password: str) -> None:
 def new_token(username: str) -> None:
     """Issue an API token (replaces the old one); printed once."""
     session = _cli_session()
-    account = session.scalar(select(User).where(User.username == username))
-    if account is None:
-        raise click.ClickException(f"no user {username!r}")
+    account = _account(session, username)
     token = issue_token(session, account)
     session.commit()
     click.echo(token)
@@ -96,9 +100,7 @@ def new_token(username: str) -> None:
 def drop_token(username: str) -> None:
     """End the user's API token now (a lost phone, a leaked script)."""
     session = _cli_session()
-    account = session.scalar(select(User).where(User.username == username))
-    if account is None:
-        raise click.ClickException(f"no user {username!r}")
+    account = _account(session, username)
     revoke_token(account)
     session.commit()
     click.echo(f"API token of {username} revoked")

@@ -21,7 +21,7 @@ from urllib.parse import quote, urlparse
 
 import paho.mqtt.client as mqtt
 
-from app.config import MqttUrl
+from app.config import MqttUrl, Settings
 from app.gateways.mqtt_client import guarded, new_client
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,24 @@ def account_url(host: str, port: int, username: str, password: str) -> str:
     return f"mqtt://{quote(username, safe='')}:{quote(password, safe='')}@{host}:{port}"
 
 
+@dataclass(frozen=True)
+class BrokerAccounts:
+    """The admin and ingest account URLs, as ACCOUNTS_FILE holds them (written once by
+    `gateway broker-init` or the embedded broker, read by whoever needs an account)."""
+
+    admin_url: str
+    ingest_url: str
+
+    @classmethod
+    def load(cls, path: Path) -> BrokerAccounts:
+        data = json.loads(path.read_text())
+        return cls(data["admin_url"], data["ingest_url"])
+
+    def to_json(self) -> str:
+        return json.dumps({"admin_url": self.admin_url, "ingest_url": self.ingest_url},
+                          indent=1)
+
+
 def resolve_admin_settings(
     extra: Mapping[str, Any], data_dir: Path, env: Mapping[str, str] | None = None
 ) -> BrokerAdminSettings:
@@ -77,7 +95,7 @@ def resolve_admin_settings(
         return BrokerAdminSettings.from_url(str(url), ca_file=ca_file)
     accounts = data_dir / "mosquitto" / ACCOUNTS_FILE
     if accounts.exists():
-        return BrokerAdminSettings.from_url(json.loads(accounts.read_text())["admin_url"])
+        return BrokerAdminSettings.from_url(BrokerAccounts.load(accounts).admin_url)
     raise BrokerAdminError(
         "no broker admin account configured: set MQTT_ADMIN_URL (mqtt://USER:PASSWORD@HOST:PORT)"
     )
@@ -86,6 +104,11 @@ def resolve_admin_settings(
 class BrokerAdmin:
     def __init__(self, settings: BrokerAdminSettings) -> None:
         self.settings = settings
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BrokerAdmin:
+        """The admin account the app's settings name (see `resolve_admin_settings`)."""
+        return cls(resolve_admin_settings(settings.extra, settings.data_dir))
 
     def execute(
         self, commands: Sequence[Mapping[str, Any]], ignore_missing: bool = False

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from app.gateways import dynsec
-from app.gateways.broker_admin import account_url
+from app.gateways.broker_admin import BrokerAccounts, account_url
 
 
 def write_secret(path: Path, text: str) -> None:
@@ -19,17 +18,6 @@ def write_secret(path: Path, text: str) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
     path.chmod(0o600)
-
-
-@dataclass(frozen=True)
-class BrokerAccounts:
-    admin_url: str
-    ingest_url: str
-
-    @classmethod
-    def load(cls, path: Path) -> BrokerAccounts:
-        data = json.loads(path.read_text())
-        return cls(data["admin_url"], data["ingest_url"])
 
 
 def write_bootstrap(
@@ -49,6 +37,5 @@ def write_bootstrap(
         account_url(host, port, admin.username, admin.password),
         account_url(host, port, ingest.username, ingest.password),
     )
-    write_secret(accounts_file, json.dumps(
-        {"admin_url": accounts.admin_url, "ingest_url": accounts.ingest_url}, indent=1))
+    write_secret(accounts_file, accounts.to_json())
     return accounts

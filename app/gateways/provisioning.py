@@ -17,18 +17,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlparse
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.passwords import hash_password
+from app.config import Settings
 from app.gateways import dynsec
-from app.gateways.broker_admin import BrokerAdmin
+from app.gateways.broker_admin import BrokerAdmin, BrokerAdminError
 from app.models import Asset, Device, Gateway, Site
 
 
 class ProvisioningError(ValueError):
     """A request that cannot be carried out (unknown site, gateway exists, ...)."""
+
+
+#: What adding, rotating or revoking can fail with; each message is for the person who
+#: asked (a bad id or device binding, an unknown site, the broker refusing).
+PROVISIONING_ERRORS = (ProvisioningError, BrokerAdminError, ValueError)
+
+
+DEFAULT_STATE_DIR = "/var/lib/aed-agent"
 
 
 @dataclass(frozen=True)
@@ -39,7 +49,18 @@ class AgentEndpoint:
     port: int
     topic_root: str = "aed/v1"
     ca_file: str | None = None
-    state_dir: str = "/var/lib/aed-agent"
+    state_dir: str = DEFAULT_STATE_DIR
+
+    @classmethod
+    def for_settings(
+        cls, settings: Settings, host: str | None = None, port: int | None = None,
+        ca_file: str | None = None, state_dir: str = DEFAULT_STATE_DIR,
+    ) -> AgentEndpoint:
+        """The given host and port, else MQTT_URL's (127.0.0.1 and 1883 where it names
+        none), under the app's topic root."""
+        parsed = urlparse(settings.mqtt_url)
+        return cls(host=host or parsed.hostname or "127.0.0.1", port=port or parsed.port or 1883,
+                   topic_root=settings.mqtt_topic_root, ca_file=ca_file, state_dir=state_dir)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -100,11 +101,16 @@ def _check_problem(row: dict[str, Any]) -> None:
         raise RowError(row.reason)
 
 
+def _kind(row: dict[str, Any], kinds: Sequence[str], default: str) -> str:
+    kind = _text(row, "kind") or default
+    if kind not in kinds:
+        raise RowError(f"kind must be one of {', '.join(kinds)}")
+    return kind
+
+
 def parse_site(row: dict[str, Any]) -> dict[str, Any]:
     _check_problem(row)
-    kind = _text(row, "kind") or "other"
-    if kind not in SITE_KINDS:
-        raise RowError(f"kind must be one of {', '.join(SITE_KINDS)}")
+    kind = _kind(row, SITE_KINDS, "other")
     return {
         "external_id": _external_id(row),
         "name": _text(row, "name", required=True),
@@ -122,9 +128,7 @@ def parse_site(row: dict[str, Any]) -> dict[str, Any]:
 
 def parse_asset(row: dict[str, Any]) -> dict[str, Any]:
     _check_problem(row)
-    kind = _text(row, "kind") or "aed"
-    if kind not in ASSET_KINDS:
-        raise RowError(f"kind must be one of {', '.join(ASSET_KINDS)}")
+    kind = _kind(row, ASSET_KINDS, "aed")
     return {
         "external_id": _external_id(row),
         "site_external_id": _external_id(row, "site_external_id"),

@@ -88,24 +88,34 @@ def enabled_jobs(policy: AlertPolicy) -> list[JobDef]:
     return [JOBS[j] for j in policy.enabled_jobs]
 
 
-def run_job(ctx: JobContext, job: JobDef, now: datetime | None = None) -> JobRun | None:
-    """Run one period of `job` unless it already ran; returns the run record or None."""
+def run_job(ctx: JobContext, job: JobDef, now: datetime | None = None,
+            force: bool = False) -> JobRun | None:
+    """Run one period of `job` unless it already ran (``force``: run it again anyway);
+    returns the run record or None."""
     started = now or utcnow()
     # A job that claims no period runs whenever it is due: its run is its own "period".
     period = job.period_of(ctx, started) if job.claims_period else started.isoformat()
     with ctx.db.session() as session:
-        if job.claims_period and not claim_period(session, job.id, period, started):
+        claimed = claim_period(session, job.id, period, started) if job.claims_period else True
+        if not (claimed or force):
             return None
         summary = job.fn(ctx, session, started)
         run = JobRun(job_id=job.id, period=period, runner=ctx.runner, started_at=started,
                      finished_at=utcnow(), summary=summary or None)
-        session.add(run)
+        # A frequent job that found nothing to do leaves no row: history is what happened.
+        if job.claims_period or _did_something(summary):
+            session.add(run)
     if job.after is not None:
         extra = job.after(ctx, now or utcnow())
         if extra:
             log.info("%s after-commit: %s", job.id, extra)
-    log.info("job %s period %s done: %s", job.id, period, summary)
+    log.log(logging.INFO if _did_something(summary) else logging.DEBUG,
+            "job %s period %s done: %s", job.id, period, summary)
     return run
+
+
+def _did_something(summary: dict[str, Any]) -> bool:
+    return any(v for k, v in summary.items() if k != NEXT_DUE and isinstance(v, int | float))
 
 
 def _reconcile(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:

@@ -20,12 +20,12 @@ from app.aeds.incidents import (
 )
 from app.aeds.inspections import CHECK_ITEMS, Checklist, record_inspection
 from app.aeds.maintenance import end_maintenance, start_maintenance
-from app.auth.permissions import can_act_on_asset, ensure
+from app.auth.permissions import can_act_on_asset
 from app.extensions import db_session, get_aed_context, wake_notifier
 from app.models import Alert, Asset, Device, DeviceEvent, DeviceState, Inspection, Telemetry
 from app.web.blueprint import bp
 from app.web.charts import line_chart
-from app.web.common import get_or_404, now, parse_date, push_config_and_report
+from app.web.common import acting_on, get_or_404, now, parse_date, push_config_and_report
 from app.web.labels import alert_words
 from app.web.photos import PhotoError, save_photo
 
@@ -88,10 +88,8 @@ def _tri_state(name: str) -> bool | None:
 
 
 @bp.route("/assets/<int:asset_id>/inspect", methods=["GET", "POST"])
-@login_required
-def asset_inspect(asset_id: int) -> ResponseReturnValue:
-    asset = get_or_404(Asset, asset_id)
-    ensure(can_act_on_asset(current_user, asset))
+@acting_on(Asset, can_act_on_asset)
+def asset_inspect(asset: Asset) -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("inspect.html", asset=asset, items=CHECK_ITEMS)
     checklist = Checklist(**{k: _tri_state(k) for k in CHECK_ITEMS})
@@ -114,10 +112,8 @@ def asset_inspect(asset_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/assets/<int:asset_id>/replace", methods=["GET", "POST"])
-@login_required
-def asset_replace(asset_id: int) -> ResponseReturnValue:
-    asset = get_or_404(Asset, asset_id)
-    ensure(can_act_on_asset(current_user, asset))
+@acting_on(Asset, can_act_on_asset)
+def asset_replace(asset: Asset) -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("replace.html", asset=asset)
     pad = parse_date(request.form.get("pad_expiry"))
@@ -140,10 +136,8 @@ def asset_replace(asset_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/assets/<int:asset_id>/maintenance")
-@login_required
-def asset_maintenance(asset_id: int) -> ResponseReturnValue:
-    asset = get_or_404(Asset, asset_id)
-    ensure(can_act_on_asset(current_user, asset))
+@acting_on(Asset, can_act_on_asset)
+def asset_maintenance(asset: Asset) -> ResponseReturnValue:
     dbs = db_session()
     if request.form.get("action") == "end":
         end_maintenance(dbs, asset, now(), get_aed_context())
@@ -162,10 +156,8 @@ def asset_maintenance(asset_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/assets/<int:asset_id>/incident", methods=["GET", "POST"])
-@login_required
-def asset_incident(asset_id: int) -> ResponseReturnValue:
-    asset = get_or_404(Asset, asset_id)
-    ensure(can_act_on_asset(current_user, asset))
+@acting_on(Asset, can_act_on_asset)
+def asset_incident(asset: Asset) -> ResponseReturnValue:
     dbs = db_session()
     open_alerts = open_incident_alerts(dbs, asset)
     if request.method == "GET":

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import abort, current_app, flash
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
+from app.auth.permissions import ensure
 from app.config import ReadinessPolicy
 from app.extensions import db_session, get_db, get_settings
 from app.gateways.desired_config import ConfigPublisher, push_pending
@@ -30,6 +35,26 @@ def get_or_404(model: type[M], ident: object) -> M:
     if row is None:
         abort(404)
     return row
+
+
+def acting_on(
+    model: type[M], may_act: Callable[[Any, M], bool]
+) -> Callable[[Callable[[M], ResponseReturnValue]], Callable[..., ResponseReturnValue]]:
+    """For a page that acts on one row, whose id is its rule's only variable: the user is
+    signed in, the row exists (else 404) and the user may act on it (else 403). The view
+    is given the row."""
+
+    def decorate(view: Callable[[M], ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+        @functools.wraps(view)
+        def wrapper(**view_args: Any) -> ResponseReturnValue:
+            (ident,) = view_args.values()
+            row = get_or_404(model, ident)
+            ensure(may_act(current_user, row))
+            return view(row)
+
+        return login_required(wrapper)
+
+    return decorate
 
 
 def parse_date(text: str | None) -> date | None:

@@ -6,8 +6,6 @@ POST, never stored and sent with `Cache-Control: no-store`.
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -16,46 +14,34 @@ from sqlalchemy import select
 
 from app.auth.permissions import roles_required
 from app.extensions import db_session, get_settings
-from app.gateways.broker_admin import BrokerAdmin, BrokerAdminError, resolve_admin_settings
-from app.gateways.provisioning import (
-    AgentEndpoint,
-    DeviceBinding,
-    Provisioned,
-    ProvisioningError,
-    add_gateway,
-    list_gateways,
-    revoke_gateway,
-    rotate_gateway,
-)
+from app.gateways import provisioning
+from app.gateways.broker_admin import BrokerAdmin
+from app.gateways.provisioning import AgentEndpoint, DeviceBinding, Provisioned
 from app.models import Site
 from app.web.blueprint import bp
 
 
 def _admin() -> BrokerAdmin:
-    settings = get_settings()
-    return BrokerAdmin(resolve_admin_settings(settings.extra, settings.data_dir))
+    return BrokerAdmin.from_settings(get_settings())
 
 
 def _endpoint() -> AgentEndpoint:
-    settings = get_settings()
-    parsed = urlparse(settings.mqtt_url)
     port_text = request.form.get("port", "").strip()
-    return AgentEndpoint(
-        host=request.form.get("host", "").strip() or parsed.hostname or "127.0.0.1",
-        port=int(port_text) if port_text.isdigit() else parsed.port or 1883,
-        topic_root=settings.mqtt_topic_root,
+    return AgentEndpoint.for_settings(
+        get_settings(),
+        host=request.form.get("host", "").strip() or None,
+        port=int(port_text) if port_text.isdigit() else None,
         ca_file=request.form.get("ca_file", "").strip() or None,
     )
 
 
 def _page(result: Provisioned | None = None, status: int = 200) -> ResponseReturnValue:
     dbs = db_session()
-    parsed = urlparse(get_settings().mqtt_url)
+    default = AgentEndpoint.for_settings(get_settings())
     response = make_response(render_template(
-        "gateway_admin.html", gateways=list_gateways(dbs),
+        "gateway_admin.html", gateways=provisioning.list_gateways(dbs),
         sites=dbs.scalars(select(Site).order_by(Site.external_id)).all(),
-        result=result, default_host=parsed.hostname or "127.0.0.1",
-        default_port=parsed.port or 1883), status)
+        result=result, default_host=default.host, default_port=default.port), status)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -79,18 +65,18 @@ def gateway_admin_action() -> ResponseReturnValue:
         if action == "add":
             devices = [DeviceBinding.parse(part) for part in
                        request.form.get("devices", "").replace(",", " ").split()]
-            result = add_gateway(dbs, _admin(), gateway_id, request.form.get("site", ""),
-                                 _endpoint(), devices,
-                                 name=request.form.get("name", "").strip() or None)
+            result = provisioning.add_gateway(
+                dbs, _admin(), gateway_id, request.form.get("site", ""), _endpoint(), devices,
+                name=request.form.get("name", "").strip() or None)
         elif action == "rotate":
-            result = rotate_gateway(dbs, _admin(), gateway_id, _endpoint())
+            result = provisioning.rotate_gateway(dbs, _admin(), gateway_id, _endpoint())
         elif action == "revoke":
-            revoke_gateway(dbs, _admin(), gateway_id)
+            provisioning.revoke_gateway(dbs, _admin(), gateway_id)
         else:
             flash(_("Unknown action."), "error")
             return redirect(url_for("web.gateway_admin"))
         dbs.commit()
-    except (ProvisioningError, BrokerAdminError, ValueError) as exc:
+    except provisioning.PROVISIONING_ERRORS as exc:
         dbs.rollback()
         flash(str(exc), "error")
         return _page(status=400)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.api.map_common import local_today
 from app.audit import actor_of
-from app.auth.permissions import can_act_on_site, can_see_personal_data, ensure
+from app.auth.permissions import can_act_on_site, can_see_personal_data
 from app.extensions import db_session, get_alert_policy, get_settings
 from app.i18n import current_locale_code
 from app.mapping.map_records import station_status_of
@@ -28,7 +28,7 @@ from app.stock.restock import (
 )
 from app.stock.tasks import open_task
 from app.web.blueprint import bp
-from app.web.common import get_or_404, now, parse_date
+from app.web.common import acting_on, get_or_404, now, parse_date
 from app.web.labels import alert_words
 
 
@@ -143,10 +143,8 @@ def _restock_page(site: Site, needs: StationNeeds, form: RestockForm,
 
 
 @bp.route("/sites/<int:site_id>/restock", methods=["GET", "POST"])
-@login_required
-def site_restock(site_id: int) -> ResponseReturnValue:
-    site = get_or_404(Site, site_id)
-    ensure(can_act_on_site(current_user, site))
+@acting_on(Site, can_act_on_site)
+def site_restock(site: Site) -> ResponseReturnValue:
     dbs = db_session()
     if request.method == "GET":
         needs = _needs(site)

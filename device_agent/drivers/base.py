@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from datetime import date
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -15,12 +16,19 @@ class DriverOptions(BaseModel):
 
 
 class Driver(ABC):
-    """One source of readings for one device. `read()` may raise; the agent logs and goes on."""
+    """One source of readings for one device. `read()` may raise; the agent logs and goes on.
+
+    A driver names its own `Options` class; a subclass narrows the type of `options` to
+    it (checked here, once for every driver).
+    """
 
     name: ClassVar[str]
     Options: ClassVar[type[DriverOptions]]
 
     def __init__(self, device_id: str, options: DriverOptions) -> None:
+        if not isinstance(options, self.Options):
+            raise TypeError(f"driver {self.name} takes {self.Options.__name__}, "
+                            f"not {type(options).__name__}")
         self.device_id = device_id
         self.options = options
 
@@ -31,3 +39,26 @@ class Driver(ABC):
     def apply_settings(self, settings: DeviceSettings) -> None:
         """Take facts pushed by the server's config (default: nothing to take)."""
         del settings
+
+
+class ConsumableDates:
+    """Pad and battery expiry, which no sensor measures: from the driver's options at
+    first, then as the server's config sync sets them; read out with every reading."""
+
+    def __init__(self, pad_expiry: date | None, battery_expiry: date | None) -> None:
+        self.pad_expiry = pad_expiry
+        self.battery_expiry = battery_expiry
+
+    def readings(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.pad_expiry is not None:
+            out["pad_expiry"] = self.pad_expiry
+        if self.battery_expiry is not None:
+            out["battery_expiry"] = self.battery_expiry
+        return out
+
+    def apply_settings(self, settings: DeviceSettings) -> None:
+        if settings.pad_expiry is not None:
+            self.pad_expiry = settings.pad_expiry
+        if settings.battery_expiry is not None:
+            self.battery_expiry = settings.battery_expiry

@@ -24,29 +24,28 @@ class GpioDoorOptions(DriverOptions):
 class GpioDoorDriver(Driver):
     name = "gpio_door"
     Options = GpioDoorOptions
+    options: GpioDoorOptions
 
     def __init__(self, device_id: str, options: DriverOptions) -> None:
         super().__init__(device_id, options)
-        assert isinstance(options, GpioDoorOptions)
-        if options.value_file is None and (options.chip is None or options.line is None):
+        if self.options.value_file is None and None in (self.options.chip, self.options.line):
             raise ValueError("gpio_door needs value_file, or chip and line")
-        self.opts = options
 
     def _level(self) -> int:
-        if self.opts.value_file is not None:
-            text = self.opts.value_file.read_text().strip()
+        if self.options.value_file is not None:
+            text = self.options.value_file.read_text().strip()
             if text not in ("0", "1"):
                 raise ValueError(f"unexpected GPIO value {text!r}")
             return int(text)
         import gpiod  # optional: only gateways without sysfs GPIO need it
 
         with gpiod.request_lines(
-            f"/dev/{self.opts.chip}", consumer="aed-agent", config={self.opts.line: None}
+            f"/dev/{self.options.chip}", consumer="aed-agent", config={self.options.line: None}
         ) as request:
-            return int(request.get_value(self.opts.line).value)
+            return int(request.get_value(self.options.line).value)
 
     def read(self, now: float) -> dict[str, Any]:
-        return {"door": "open" if self._level() == self.opts.open_when else "closed"}
+        return {"door": "open" if self._level() == self.options.open_when else "closed"}
 
 
 DRIVER = GpioDoorDriver

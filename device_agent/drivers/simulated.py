@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import Field
 
-from device_agent.drivers.base import Driver, DriverOptions
+from device_agent.drivers.base import ConsumableDates, Driver, DriverOptions
 from device_agent.protocol import POWER, DeviceSettings
 
 
@@ -42,16 +42,14 @@ class SimulatedOptions(DriverOptions):
 class SimulatedDriver(Driver):
     name = "simulated"
     Options = SimulatedOptions
+    options: SimulatedOptions
 
     def __init__(self, device_id: str, options: DriverOptions) -> None:
         super().__init__(device_id, options)
-        assert isinstance(options, SimulatedOptions)
-        self.opts = options
-        self.rng = random.Random(options.seed)
-        self.battery = float(options.battery_pct)
-        self.temp = options.temp_c
-        self.pad_expiry = options.pad_expiry
-        self.battery_expiry = options.battery_expiry
+        self.rng = random.Random(self.options.seed)
+        self.battery = float(self.options.battery_pct)
+        self.temp = self.options.temp_c
+        self.dates = ConsumableDates(self.options.pad_expiry, self.options.battery_expiry)
         self.started: float | None = None
         self.random_faults: list[tuple[Fault, float]] = []  # (fault, ends_at)
 
@@ -60,13 +58,13 @@ class SimulatedDriver(Driver):
         age = now - self.started
         active = {
             f.fault
-            for f in self.opts.faults
+            for f in self.options.faults
             if f.at_s <= age and (f.duration_s is None or age < f.at_s + f.duration_s)
         }
         self.random_faults = [(f, end) for f, end in self.random_faults if end > now]
-        if self.opts.fault_rate and self.rng.random() < self.opts.fault_rate:
+        if self.options.fault_rate and self.rng.random() < self.options.fault_rate:
             fault = self.rng.choice(list(Fault))
-            self.random_faults.append((fault, now + self.opts.fault_duration_s))
+            self.random_faults.append((fault, now + self.options.fault_duration_s))
         active.update(f for f, _ in self.random_faults)
         return active
 
@@ -76,27 +74,20 @@ class SimulatedDriver(Driver):
         active = self._active(now)
         drain = 2.0 if Fault.BATTERY_DRAIN in active else 0.001
         self.battery = max(0.0, self.battery - drain * self.rng.random())
-        target = 70.0 if Fault.TEMP_EXCURSION in active else self.opts.temp_c
+        target = 70.0 if Fault.TEMP_EXCURSION in active else self.options.temp_c
         self.temp += (target - self.temp) * 0.2 + self.rng.gauss(0, 0.2)
-        out: dict[str, Any] = {
+        return {
             "battery_pct": round(self.battery),
             "temp_c": round(max(-60.0, min(120.0, self.temp)), 2),
             "door": "open" if Fault.DOOR_OPEN in active else "closed",
             "aed_present": Fault.AED_REMOVED not in active,
             "self_test": "fail" if Fault.SELF_TEST_FAIL in active else "pass",
             POWER: Fault.POWER_LOSS not in active,
+            **self.dates.readings(),
         }
-        if self.pad_expiry is not None:
-            out["pad_expiry"] = self.pad_expiry
-        if self.battery_expiry is not None:
-            out["battery_expiry"] = self.battery_expiry
-        return out
 
     def apply_settings(self, settings: DeviceSettings) -> None:
-        if settings.pad_expiry is not None:
-            self.pad_expiry = settings.pad_expiry
-        if settings.battery_expiry is not None:
-            self.battery_expiry = settings.battery_expiry
+        self.dates.apply_settings(settings)
 
 
 DRIVER = SimulatedDriver

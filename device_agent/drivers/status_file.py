@@ -32,9 +32,9 @@ class StatusOptions(DriverOptions):
 class StatusFileDriver(Driver):
     name = "status_file"
     Options = StatusOptions
+    options: StatusOptions
 
     def _text(self) -> str:
-        assert isinstance(self.options, StatusOptions)
         if self.options.path is not None:
             return self.options.path.read_text()
         assert self.options.command is not None
@@ -48,7 +48,6 @@ class StatusFileDriver(Driver):
         return done.stdout
 
     def read(self, now: float) -> dict[str, Any]:
-        assert isinstance(self.options, StatusOptions)
         word = self._text().strip().lower()
         if word in self.options.pass_words:
             return {"self_test": "pass"}

@@ -37,9 +37,9 @@ def parse_w1_slave(text: str) -> float:
 class W1TemperatureDriver(Driver):
     name = "w1_temperature"
     Options = W1Options
+    options: W1Options
 
     def read(self, now: float) -> dict[str, Any]:
-        assert isinstance(self.options, W1Options)
         return {"temp_c": parse_w1_slave(self.options.device_file.read_text())}
 
 

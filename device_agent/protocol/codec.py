@@ -32,13 +32,17 @@ class Decoded(NamedTuple):
     message: AnyMessage
 
 
+def _check_size(payload: bytes) -> None:
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise ProtocolError(
+            Reason.TOO_LARGE, f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}"
+        )
+
+
 def encode(message: BaseModel) -> bytes:
     """Compact JSON without null fields; refuses what a receiver would refuse for size."""
     data = message.model_dump_json(exclude_none=True).encode()
-    if len(data) > MAX_PAYLOAD_BYTES:
-        raise ProtocolError(
-            Reason.TOO_LARGE, f"payload of {len(data)} bytes exceeds {MAX_PAYLOAD_BYTES}"
-        )
+    _check_size(data)
     return data
 
 
@@ -51,10 +55,7 @@ def decode(topic: str, payload: bytes, root: str = DEFAULT_ROOT) -> Decoded:
 
 
 def decode_payload(kind: TopicKind, payload: bytes) -> BaseModel:
-    if len(payload) > MAX_PAYLOAD_BYTES:
-        raise ProtocolError(
-            Reason.TOO_LARGE, f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}"
-        )
+    _check_size(payload)
     try:
         # ASCII (the usual payload) is valid UTF-8; isascii() checks without decoding.
         if not payload.isascii():
@@ -91,17 +92,12 @@ def _from_validation_error(kind: TopicKind, exc: ValidationError) -> ProtocolErr
 
 def check_agreement(parsed: ParsedTopic, message: BaseModel) -> None:
     """The topic is what the broker's ACL vouches for; a payload may not contradict it."""
-    gateway_id = getattr(message, "gateway_id", None)
-    if gateway_id is not None and gateway_id != parsed.gateway_id:
-        raise ProtocolError(
-            Reason.TOPIC_MISMATCH,
-            f"payload gateway_id {gateway_id!r} != topic gateway {parsed.gateway_id!r}",
-            field="gateway_id",
-        )
-    device_id = getattr(message, "device_id", None)
-    if device_id is not None and device_id != parsed.device_id:
-        raise ProtocolError(
-            Reason.TOPIC_MISMATCH,
-            f"payload device_id {device_id!r} != topic device {parsed.device_id!r}",
-            field="device_id",
-        )
+    for field, in_topic, noun in (("gateway_id", parsed.gateway_id, "gateway"),
+                                  ("device_id", parsed.device_id, "device")):
+        in_payload = getattr(message, field, None)
+        if in_payload is not None and in_payload != in_topic:
+            raise ProtocolError(
+                Reason.TOPIC_MISMATCH,
+                f"payload {field} {in_payload!r} != topic {noun} {in_topic!r}",
+                field=field,
+            )

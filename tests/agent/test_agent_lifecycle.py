@@ -25,7 +25,10 @@ def test_online_killed_stopped_and_next_session(
     assert session >= 1 and first["agent_version"]
 
     agent.kill9()
-    rec.wait_for(STATE, lambda p: p["state"] == "offline" and p["session"] == session)
+    will = rec.wait_for(STATE, lambda p: p["state"] == "offline" and p["session"] == session)
+    # The will carries its connection's stamp, the one its birth carried: so the server
+    # can tell it follows that birth (and is not a late will of an earlier connection).
+    assert will["ts"] == first["ts"]
     # The last will is retained: a subscriber arriving later still sees it.
     late = recorders(broker, "aed/v1/gw/gw-test-1/state")
     late.wait_for(STATE, lambda p: p["state"] == "offline")

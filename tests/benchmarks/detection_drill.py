@@ -25,13 +25,18 @@ still open), and the deadline (shared/design.md, "Readiness of an AED"):
 | gateway killed, retained `offline` will | SIGKILL of a simulator process | 5 s |
 | device silent behind a live gateway, gateway silent (no will) | reports stopped | 3 × I + 10 s after the last report |
 | fault present before ingest starts (failed self-test, 58 °C) | device state in the DB | 5 s after its first report |
-| inspection overdue, time passed (check date and next-look moment set back) | DB | the deadlines job's longest sleep, 60 s + 1 s |
+| inspection overdue, time passed (check date and next-look moment set back) | DB | the deadlines job's longest sleep (5 s) + 1 s |
 | stock below par, lot expiring within its lead time: restock operation | app.stock.restock | its own transaction (5 s) |
 | inspection overdue / stock changed behind the app's back (DB only) | DB | the hourly job; shown, not timed |
+| control: a paho gateway whose will carries its birth's ts, socket closed | socket close | diagnostic only |
 
-It counts false alerts (alerts on AEDs, gateways and stations the drill did not touch)
-and ends with a rolled-back reconciliation of everything (gateways, AEDs, stations): an
-alert it would still open is one the live path missed.
+It counts false alerts: any alert on the healthy fleet, on a drill AED before its fault,
+or on anything the drill did not touch after the baseline (the demo's own seeded faults
+alert before it). It says which process raised each alert (a scheduler job, whose run's
+`now` is the alert's opened_at, or a writer), and ends with a rolled-back
+reconciliation of everything (gateways, AEDs, stations): an alert it would still open is
+one the live path missed, or, for the DB-only changes, the proof that the hourly job
+covers them (`flask jobs run-once NAME --force`, as an operator would run them now).
 
 The last line is the design's JSON. value = the worst latency / deadline over every
 timed fault and every urgent notification (≤ 1 meets every deadline). baseline = the
@@ -58,6 +63,7 @@ import tempfile
 import threading
 import time
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -122,9 +128,10 @@ from tests.support.wait import wait_for
 ROOT = DEFAULT_ROOT
 DEVICE = "cab-1"
 #: The deadlines job sleeps at most its period (config/alerts.toml), then looks 1 s late.
-DEADLINES_PERIOD_S = 60.0
+DEADLINES_PERIOD_S = 5.0  # config/alerts.toml [scheduler.intervals] deadlines
 DEADLINE_SLACK_S = 1.0
 HOURLY_S = 3600.0
+RECONCILE_S = 600.0
 #: The demo's gateway that stays silent on purpose (app/embedded_broker.py).
 SILENT_DEMO_GATEWAY = "gw-yp-006"
 
@@ -173,7 +180,6 @@ class Stage:
     gateways: dict[str, DrillGateway] = field(default_factory=dict)
     timers: list[threading.Timer] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
 
     def mark(self, name: str) -> None:
         self.phases[name] = time.time()
@@ -228,6 +234,7 @@ class Layout:
     inspect_behind: str = "drill-inspect-db"
     pre_selftest: str = "drill-pre-selftest"
     pre_temp: str = "drill-pre-temp"
+    will_control: str = "drill-willctl-1"
     healthy_sim: list[str] = field(default_factory=list)
 
     def drill_specs(self) -> list[GatewaySpec]:
@@ -236,7 +243,8 @@ class Layout:
         specs += [GatewaySpec(gw, (DEVICE, "cab-2"), gw.removeprefix("drill-"))
                   for gw in self.silent_device]
         specs += [GatewaySpec(gw, (DEVICE,), gw.removeprefix("drill-"))
-                  for gw in [*self.silent_gateway, self.inspect_due, self.inspect_behind]]
+                  for gw in [*self.silent_gateway, self.inspect_due, self.inspect_behind,
+                             self.will_control]]
         specs.append(GatewaySpec(self.pre_selftest, (DEVICE,), "pre-selftest",
                                  {DEVICE: {**HEALTHY, "self_test": "fail"}}))
         specs.append(GatewaySpec(self.pre_temp, (DEVICE,), "pre-temp",
@@ -434,7 +442,8 @@ class Drill:
                                                                             plan.interval_s))
                 gw = DrillGateway(spec.gateway_id, {d: dict(HEALTHY) for d in spec.devices}
                                   | {d: dict(v) for d, v in spec.pre_state.items()},
-                                  broker.host, broker.port, plan.interval_s, phase)
+                                  broker.host, broker.port, plan.interval_s, phase,
+                                  same_will_ts=spec.gateway_id == layout.will_control)
                 gw.connect()
                 stage.gateways[spec.gateway_id] = gw
             until(lambda: all(g.connected.is_set() for g in stage.gateways.values()), 30,
@@ -567,6 +576,16 @@ class Drill:
                 "SIGKILL", t0=time.time())
             proc.kill()
             self.faults.append(fault)
+        # The control: a paho client whose will carries its birth's own ts, its socket
+        # closed without DISCONNECT. Ingest applies a will only when its (session, ts)
+        # is not older than the state it holds; this shows what happens when it is not.
+        control = stage.gateways[layout.will_control]
+        died = control.kill()
+        self.faults.append(Fault(
+            f"will_control:{layout.will_control}", "control: paho gateway whose will has "
+            "the same ts as its birth, socket closed without DISCONNECT", "gateway_offline",
+            ("gateway", layout.will_control), self.scope(rows, layout.will_control, [DEVICE]),
+            5.0, "≤ 5 s (diagnostic)", "socket closed", diagnostic=True, t0=died))
         log(f"silences and kills injected; {len(instants) * plan.repeats} MQTT faults next, "
             f"{plan.stagger_s:g} s apart")
         for r in range(plan.repeats):
@@ -613,7 +632,7 @@ class Drill:
             "inspection_overdue", ("asset", str(due_aid)),
             self.scope(rows, layout.inspect_due, [DEVICE]),
             DEADLINES_PERIOD_S + DEADLINE_SLACK_S,
-            "next deadlines run (≤ 60 s + 1 s)", "DB", t0=time.time()))
+            f"next deadlines run (≤ {DEADLINES_PERIOD_S:g} s + 1 s)", "DB", t0=time.time()))
         with self.db.session() as session:
             # Behind the app's back: only the check date moves.
             session.execute(update(Asset).where(Asset.id == behind_aid)
@@ -622,7 +641,8 @@ class Drill:
             f"inspection_behind:{layout.inspect_behind}", "inspection overdue, changed in "
             "the DB behind the app's back (last_inspection_at only)", "inspection_overdue",
             ("asset", str(behind_aid)), self.scope(rows, layout.inspect_behind, [DEVICE]),
-            HOURLY_S, "hourly (reconcile)", "DB only", measured=False, t0=time.time()))
+            RECONCILE_S, "the reconciliation (every 10 min)", "DB only", measured=False,
+            t0=time.time()))
 
         today = datetime.now(UTC).astimezone(tz).date()
         low, soon = rows.stations["low-op"], rows.stations["expiring-op"]
@@ -676,7 +696,7 @@ class Drill:
 
     def _run_once(self, job: str, plan: Plan) -> None:
         started = time.time()
-        done = run_cli(flask("jobs", "run-once", job), self.env)
+        done = run_cli(flask("jobs", "run-once", job, "--force"), self.env)
         self.cli[job] = {"seconds": round(time.time() - started, 2), "exit": done.returncode,
                          "output": (done.stdout + done.stderr).strip()[-400:],
                          "next_regular_run": next_slot(datetime.now(UTC), HOURLY_S)
@@ -731,11 +751,11 @@ class Drill:
                 if not fault.measured and verdict.latency_s is not None:
                     fault.notes.append(f"raised live by the {verdict.raised_by} after "
                                        f"{verdict.latency_s:.1f} s, before its hourly job")
-            if fault.key.startswith("will:"):
+            if fault.key.startswith(("will:", "will_control:")):
                 self._will_diagnosis(fault, probe, verdict)
             # The raw hop: the same message at a bare subscriber; for a will, from the
             # kill to the will's arrival there (the broker noticing the dead socket).
-            if fault.key.startswith("will:"):
+            if fault.key.startswith(("will:", "will_control:")):
                 arrival = probe.arrival(state_topic(fault.subject[1], ROOT), "offline@last")
                 sent_at = fault.t0
             elif fault.first_msg is not None:
@@ -756,7 +776,11 @@ class Drill:
                         or (a.subject in early and a.id <= baseline_id)
                         or (a.id > baseline_id and a.subject not in scopes)]
         missed = [o for o in sweep.opens if o[0] not in scopes]
+        false_ids = {a.id for a in false_alerts}
+        told = [n for n in notes if n.alert_id in false_ids and n.status == "sent"]
         return {"verdicts": verdicts, "false_alerts": false_alerts, "missed": missed,
+                "false_told": {"opened": sum(n.event == "opened" for n in told),
+                               "resolved": sum(n.event == "resolved" for n in told)},
                 "baseline_id": baseline_id, "sweep": sweep, "alerts": alerts,
                 "mails": len(mails), "cli": self.cli, "watch_polls": watch.polls,
                 "ingest": {k: {c: v.get(c) for c in ("received", "stored", "superseded",
@@ -789,7 +813,8 @@ class Drill:
         with self.db.session() as session:
             for v in verdicts:
                 key = v.fault.key
-                if key.startswith(("will:", "gateway_silent:")) and v.alert is not None:
+                if (key.startswith(("will:", "gateway_silent:", "will_control:"))
+                        and v.alert is not None):
                     gw = v.fault.subject[1]
                     dev = "aed-01" if key.startswith("will:") else DEVICE
                     asset = session.get_one(Asset, rows.aed_of[(gw, dev)])
@@ -827,8 +852,9 @@ def summarise(plan: Plan, result: dict[str, Any], stage: Stage) -> dict[str, Any
         f = v.fault
         lines.append(
             f"{f.key:<44} {f.expected:<25} {fmt(v.latency_s):>9} {f.deadline_text:<34} "
-            f"{fmt(v.ratio):>6} {fmt(v.notify_s):>7} {'yes' if v.exactly_one else 'NO':<4} "
-            f"{'yes' if v.ok else 'NO':<4} {v.raised_by or '—'}")
+            f"{fmt(v.ratio if f.measured else None):>6} {fmt(v.notify_s):>7} "
+            f"{'yes' if v.exactly_one else 'NO':<4} "
+            f"{'diag' if f.diagnostic else 'yes' if v.ok else 'NO':<4} {v.raised_by or '—'}")
         for a in v.story:
             lines.append(f"{'':<44}   story: {a.kind} first, {a.resolution}")
         for a in v.extra:
@@ -850,6 +876,7 @@ def summarise(plan: Plan, result: dict[str, Any], stage: Stage) -> dict[str, Any
                 if a.seen_resolved is not None else a.status)
         print(f"  {a.kind} on {a.subject_type} {a.subject_id} (id {a.id}, {life}, "
               f"detail {a.detail})")
+    print(f"messages sent about them: {json.dumps(result['false_told'])}")
     print(f"ingest counters: {json.dumps(result['ingest'])}")
     failing = [v for v in verdicts if not v.ok]
     if failing:
@@ -863,15 +890,15 @@ def summarise(plan: Plan, result: dict[str, Any], stage: Stage) -> dict[str, Any
         if v.fault.urgent and (v.notify_ratio is None or v.notify_ratio > 1):
             why.append(f"notification {fmt(v.notify_s)} s > {URGENT_NOTIFY_S:g} s")
         if not v.exactly_one:
-            why.append("not exactly one: " + ", ".join(
-                f"{a.kind} on {a.subject_type} {a.subject_id}" for a in v.extra) or "see notes")
+            others = ", ".join(f"{a.kind} on {a.subject_type} {a.subject_id}" for a in v.extra)
+            why.append(f"not exactly one: {others or 'see notes'}")
         why += [f"check {name} failed" for name, good in v.checks.items() if not good]
         print(f"  {v.fault.key}: {'; '.join(why)}")
     if result["missed"]:
         print(f"missed elsewhere (a final reconciliation would open): {result['missed']}")
     print(f"run-once: {json.dumps(result['cli'], ensure_ascii=False)}")
 
-    timed = [v for v in verdicts if v.fault.measured]
+    timed = [v for v in verdicts if v.fault.measured and not v.fault.diagnostic]
     entries: list[tuple[float, float, str]] = []  # (ratio, deadline, what)
     for v in timed:
         entries.append((v.ratio if v.ratio is not None else float("inf"), v.fault.deadline_s,
@@ -886,7 +913,8 @@ def summarise(plan: Plan, result: dict[str, Any], stage: Stage) -> dict[str, Any
     value = worst[0]
     finite = value != float("inf")
     urgent = [v for v in timed if v.fault.urgent]
-    ok = (all(v.ok for v in timed) and all(v.exactly_one for v in verdicts)
+    ok = (all(v.ok for v in timed)
+          and all(v.exactly_one for v in verdicts if not v.fault.diagnostic)
           and not false_alerts and not result["missed"])
     phases = {k: round(t - stage.phases.get("broker", t), 2) for k, t in stage.phases.items()}
     return {
@@ -905,6 +933,8 @@ def summarise(plan: Plan, result: dict[str, Any], stage: Stage) -> dict[str, Any
                        "max": round(max(hops) * 1000, 2) if hops else None, "n": len(hops)},
         "false_alerts": len(false_alerts),
         "false_alerts_at_start": len(at_start),
+        "false_alert_kinds": dict(Counter(a.kind for a in false_alerts)),
+        "false_alert_messages_sent": result["false_told"],
         "ingest_counters": result["ingest"],
         "missed_elsewhere": len(result["missed"]),
         "urgent_notify_s": [round(v.notify_s, 3) if v.notify_s is not None else None
@@ -915,7 +945,8 @@ def summarise(plan: Plan, result: dict[str, Any], stage: Stage) -> dict[str, Any
             "opened_at_s": round(v.opened_at_s, 3) if v.opened_at_s is not None else None,
             "deadline_s": v.fault.deadline_s, "ratio": round(v.ratio, 3) if v.ratio is not None
             else None, "notify_s": round(v.notify_s, 3) if v.notify_s is not None else None,
-            "exactly_one": v.exactly_one, "timed": v.fault.measured, "ok": v.ok,
+            "exactly_one": v.exactly_one, "timed": v.fault.measured,
+            "diagnostic": v.fault.diagnostic, "ok": v.ok,
             "raised_by": v.raised_by,
             "raw_hop_ms": round(v.raw_hop_s * 1000, 2) if v.raw_hop_s is not None else None,
             "story": [describe(a, v.fault.t0) for a in v.story],

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from app.alerts.policy import AlertPolicy
+from app.alerts.policy import AlertPolicy, load_alert_policy
 from app.config import ConfigError
 from app.db import Database
 from app.models import Lease
@@ -117,3 +117,12 @@ def test_an_unknown_job_name_is_refused() -> None:
     with pytest.raises(ConfigError) as info:
         enabled_jobs(AlertPolicy(enabled_jobs=("reconcile", "coffee")))
     assert info.value.setting == "ALERTS_JOBS" and "coffee" in info.value.problem
+
+
+def test_one_jobs_period_comes_from_the_environment() -> None:
+    policy = load_alert_policy(env={"ALERTS_INTERVAL_RECONCILE": "60"})
+    assert policy.interval_of("reconcile") == 60
+    assert policy.interval_of("deadlines") == 5  # config/alerts.toml
+    with pytest.raises(ConfigError) as info:
+        load_alert_policy(env={"ALERTS_INTERVAL_RECONCILE": "often"})
+    assert info.value.setting == "ALERTS_INTERVAL_RECONCILE"

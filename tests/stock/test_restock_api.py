@@ -90,5 +90,6 @@ def test_another_teams_volunteer_is_refused(client: FlaskClient, db: Session,
     stranger = make_user(db, "vol-other", "volunteer", make_team(db, "other"))
     db.commit()
     resp = client.post(f"/api/v1/sites/{restockable.site.id}/restock",
-                       headers=_auth(db, stranger), json={"deliveries": []})
+                       headers=_auth(db, stranger),
+                       json={"deliveries": [{"item": "gauze", "quantity": 1}]})
     assert resp.status_code == 403

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.api.schemas.common import (
     DbId,
@@ -67,12 +67,24 @@ class Delivered(BaseModel):
 
 class Restock(BaseModel):
     """A restock of a station, as a volunteer records it: what came in, what was taken
-    out. Completes the station's open restock task and re-checks its stock alerts."""
+    out (at least one of the two). Completes the station's open restock task and
+    re-checks its stock alerts."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": ["deliveries"], "properties": {"deliveries": {"minItems": 1}}},
+        {"required": ["remove_lot_ids"], "properties": {"remove_lot_ids": {"minItems": 1}}},
+    ]})
 
     deliveries: list[Delivered] = Field(default_factory=list, max_length=200)
     remove_lot_ids: list[JsonId] = Field(
         default_factory=list, max_length=500,
         description="Lots taken out of the kit (expired, damaged): removed whole.")
+
+    @model_validator(mode="after")
+    def _something(self) -> Restock:
+        if not self.deliveries and not self.remove_lot_ids:
+            raise ValueError("give the lots delivered or the lots taken out (or both)")
+        return self
 
 
 class RestockTaskState(BaseModel):

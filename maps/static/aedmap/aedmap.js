@@ -67,6 +67,21 @@
     return unknown || { status: status, label: status, colour: "#999999", ink: "#000000", glyph: "?", shape: "circle" };
   }
 
+  // A Leaflet control at `position`: a box (tag, className) that `fill` fills; clicks on
+  // it stay off the map.
+  function addControl(map, position, tag, className, fill) {
+    var Ctl = L.Control.extend({
+      options: { position: position },
+      onAdd: function () {
+        var box = el(tag, className);
+        fill(box);
+        L.DomEvent.disableClickPropagation(box);
+        return box;
+      }
+    });
+    new Ctl().addTo(map);
+  }
+
   function badge(st) {
     var b = el("span", "aedm-badge aedm-shape-" + st.shape, st.glyph);
     b.style.backgroundColor = st.colour;
@@ -224,44 +239,37 @@
 
   AedMapPage.prototype.addFilterControl = function () {
     var self = this, t = this.t;
-    var Ctl = L.Control.extend({
-      options: { position: "topleft" },
-      onAdd: function () {
-        var box = el("div", "leaflet-bar aedm-panel aedm-filter");
-        var input = el("input", "aedm-search");
-        input.type = "search";
-        input.placeholder = t.search;
-        input.setAttribute("aria-label", t.search);
-        var lab = el("label", "aedm-open-now");
-        var cb = el("input");
-        cb.type = "checkbox";
-        lab.appendChild(cb);
-        lab.appendChild(el("span", null, t.open_now));
-        self.countEl = el("div", "aedm-count");
-        self.noticeEl = el("div", "aedm-notice");
-        self.noticeEl.setAttribute("role", "status");
-        box.appendChild(input);
-        box.appendChild(lab);
-        box.appendChild(self.countEl);
-        box.appendChild(self.noticeEl);
-        var timer = null;
-        input.addEventListener("input", function () {
-          clearTimeout(timer);
-          timer = setTimeout(function () {
-            self.filter.q = input.value.trim().toLowerCase();
-            self.applyFilter();
-          }, 150);
-        });
-        cb.addEventListener("change", function () {
-          self.filter.openOnly = cb.checked;
+    addControl(this.map, "topleft", "div", "leaflet-bar aedm-panel aedm-filter", function (box) {
+      var input = el("input", "aedm-search");
+      input.type = "search";
+      input.placeholder = t.search;
+      input.setAttribute("aria-label", t.search);
+      var lab = el("label", "aedm-open-now");
+      var cb = el("input");
+      cb.type = "checkbox";
+      lab.appendChild(cb);
+      lab.appendChild(el("span", null, t.open_now));
+      self.countEl = el("div", "aedm-count");
+      self.noticeEl = el("div", "aedm-notice");
+      self.noticeEl.setAttribute("role", "status");
+      box.appendChild(input);
+      box.appendChild(lab);
+      box.appendChild(self.countEl);
+      box.appendChild(self.noticeEl);
+      var timer = null;
+      input.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(function () {
+          self.filter.q = input.value.trim().toLowerCase();
           self.applyFilter();
-        });
-        L.DomEvent.disableClickPropagation(box);
-        L.DomEvent.disableScrollPropagation(box);
-        return box;
-      }
+        }, 150);
+      });
+      cb.addEventListener("change", function () {
+        self.filter.openOnly = cb.checked;
+        self.applyFilter();
+      });
+      L.DomEvent.disableScrollPropagation(box);
     });
-    new Ctl().addTo(this.map);
   };
 
   AedMapPage.prototype.notice = function (text) {
@@ -270,47 +278,33 @@
 
   AedMapPage.prototype.addLegend = function () {
     var self = this, t = this.t;
-    var Ctl = L.Control.extend({
-      options: { position: "bottomright" },
-      onAdd: function () {
-        var box = el("details", "aedm-panel aedm-legend");
-        box.appendChild(el("summary", null, t.legend));
-        self.cfg.kinds.forEach(function (kind) {
-          box.appendChild(el("div", "aedm-legend-kind", t[KIND_LAYER[kind]]));
-          (self.cfg.legend[kind] || []).forEach(function (st) {
-            var row = el("div", "aedm-legend-row aedm-s-" + st.status);
-            row.appendChild(badge(st));
-            row.appendChild(el("span", null, st.label));
-            box.appendChild(row);
-          });
+    addControl(this.map, "bottomright", "details", "aedm-panel aedm-legend", function (box) {
+      box.appendChild(el("summary", null, t.legend));
+      self.cfg.kinds.forEach(function (kind) {
+        box.appendChild(el("div", "aedm-legend-kind", t[KIND_LAYER[kind]]));
+        (self.cfg.legend[kind] || []).forEach(function (st) {
+          var row = el("div", "aedm-legend-row aedm-s-" + st.status);
+          row.appendChild(badge(st));
+          row.appendChild(el("span", null, st.label));
+          box.appendChild(row);
         });
-        L.DomEvent.disableClickPropagation(box);
-        return box;
-      }
+      });
     });
-    new Ctl().addTo(this.map);
   };
 
   AedMapPage.prototype.addNearestControl = function () {
     var self = this, t = this.t;
-    var Ctl = L.Control.extend({
-      options: { position: "topleft" },
-      onAdd: function () {
-        var box = el("div", "leaflet-bar aedm-panel aedm-nearest");
-        var btn = el("button", "aedm-nearest-btn", t.nearest);
-        btn.type = "button";
-        var status = el("div", "aedm-nearest-status");
-        status.setAttribute("role", "status");
-        var list = el("ol", "aedm-nearest-list");
-        box.appendChild(btn);
-        box.appendChild(status);
-        box.appendChild(list);
-        btn.addEventListener("click", function () { self.findNearest(status, list); });
-        L.DomEvent.disableClickPropagation(box);
-        return box;
-      }
+    addControl(this.map, "topleft", "div", "leaflet-bar aedm-panel aedm-nearest", function (box) {
+      var btn = el("button", "aedm-nearest-btn", t.nearest);
+      btn.type = "button";
+      var status = el("div", "aedm-nearest-status");
+      status.setAttribute("role", "status");
+      var list = el("ol", "aedm-nearest-list");
+      box.appendChild(btn);
+      box.appendChild(status);
+      box.appendChild(list);
+      btn.addEventListener("click", function () { self.findNearest(status, list); });
     });
-    new Ctl().addTo(this.map);
   };
 
   AedMapPage.prototype.findNearest = function (status, list) {

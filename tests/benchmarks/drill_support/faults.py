@@ -44,6 +44,8 @@ class Fault:
     #: Alerts about the scope count from the start of the watch, not from the baseline
     #: (a fault present before ingest started).
     before_baseline: bool = False
+    #: A control experiment: shown to explain another fault, not part of the figure.
+    diagnostic: bool = False
     #: Watched at least this long after t0 whatever happens (an AED taken with the door
     #: left open must still have no door_open_too_long once the limit has passed).
     watch_s: float = 0.0
@@ -101,6 +103,8 @@ class Verdict:
 
     @property
     def ok(self) -> bool:
+        if self.fault.diagnostic:
+            return True
         if not self.fault.measured:
             return self.exactly_one and all(self.checks.values())
         timely = self.within is True

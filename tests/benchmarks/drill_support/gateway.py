@@ -54,7 +54,7 @@ class Sent:
 class DrillGateway:
     def __init__(self, gateway_id: str, readings: dict[str, dict[str, Any]], host: str,
                  port: int, interval_s: float, phase_s: float, *, session: int = 1,
-                 root: str = DEFAULT_ROOT,
+                 root: str = DEFAULT_ROOT, same_will_ts: bool = False,
                  on_sent: Callable[[Sent], None] | None = None) -> None:
         self.gateway_id = gateway_id
         self.readings = {dev: dict(values) for dev, values in readings.items()}
@@ -77,6 +77,9 @@ class DrillGateway:
         self.connected = threading.Event()
         self.error: str | None = None
         self._stop = threading.Event()
+        # The agent stamps its will when it connects and its birth after the CONNACK;
+        # `same_will_ts` gives both one stamp (a control for the ordering of the two).
+        self._state_ts = utc_now() if same_will_ts else None
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
                                   client_id=f"aed-drill-{gateway_id}", clean_session=True)
         self.client.max_inflight_messages_set(100)
@@ -90,8 +93,8 @@ class DrillGateway:
     # -- connection ----------------------------------------------------------------------
 
     def _state(self, state: GatewayState) -> bytes:
-        return encode(StateMessage(state=state, session=self.session, ts=utc_now(),
-                                   agent_version=AGENT_VERSION))
+        return encode(StateMessage(state=state, session=self.session,
+                                   ts=self._state_ts or utc_now(), agent_version=AGENT_VERSION))
 
     def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, rc: Any, _p: Any) -> None:
         # An exception here would kill paho's network thread: record it instead.
@@ -120,6 +123,19 @@ class DrillGateway:
             self._thread.join(5)
         self.client.disconnect()
         self.client.loop_stop()
+
+    def kill(self) -> float:
+        """Die as a crashed gateway does: the socket closed without DISCONNECT, so the
+        broker publishes the will. Returns the moment of death."""
+        self._stop.set()
+        with self.lock:
+            self.silent = True
+        self.client.loop_stop()  # no DISCONNECT, and no reconnect after the close
+        sock = self.client.socket()
+        died = time.time()
+        if sock is not None:
+            sock.close()
+        return died
 
     # -- publishing ----------------------------------------------------------------------
 
