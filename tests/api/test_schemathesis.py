@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from schemathesis.config import SchemathesisConfig
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
+from schemathesis.config import SchemathesisConfig
 
 from app.auth.tokens import issue_token
 from app.extensions import get_db
