@@ -7,7 +7,6 @@ otherwise the summary says loudly that the tier was skipped.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,17 +21,10 @@ from app.db import Database
 from app.extensions import NOTIFIER
 from app.models import Base
 from tests.support.postgres import PostgresServer, PostgresUnavailable, postgres_server
+from tests.support.services import need_service
 from tests.support.web_login import DEMO_PASSWORD
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 _pg_report: dict[str, object] = {"ran": 0, "skipped_reason": None}
-
-
-def need_service(reason: str) -> None:
-    """A missing service fails in CI and skips (loudly) elsewhere."""
-    if IN_CI:
-        pytest.fail(f"CI=true and a required service is missing: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,6 @@ import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ from app.models import Asset, Site, User
 from maps.geo import bbox_around
 from tests.benchmarks.map_browser import OURS_DONE
 from tests.benchmarks.map_build import naive_folium_html
-from tests.maps.pageserver import CHROMIUM_ARGS, chromium_path
+from tests.support.browsers import chromium, chromium_path, keep_local, live_flask
 
 CENTER = (31.27, 121.53)
 
@@ -77,46 +76,23 @@ def timed(fn: Any, repeats: int) -> tuple[float, Any]:
 
 
 def browser_ms(app: Any, runs: int) -> tuple[list[float], list[str], list[str]]:
-    from playwright.sync_api import sync_playwright
-    from werkzeug.serving import make_server
-
     path = chromium_path()
     if path is None:
         sys.exit("chromium is not installed")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
     results: list[float] = []
     outside: list[str] = []
     errors: list[str] = []
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-            try:
-                for _ in range(runs):
-                    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
-
-                    def route(r: Any) -> None:
-                        if r.request.url.startswith(base + "/"):
-                            r.continue_()
-                        else:
-                            outside.append(r.request.url)
-                            r.abort()
-
-                    ctx.route("**/*", route)
-                    page = ctx.new_page()
-                    page.on("pageerror", lambda e: errors.append(str(e)))
-                    page.goto(base + "/map/public", wait_until="commit")
-                    page.wait_for_function(OURS_DONE, timeout=120_000)
-                    results.append(float(page.evaluate("window.__doneAt")))
-                    ctx.close()
-            finally:
-                browser.close()
-    finally:
-        server.shutdown()
-        thread.join(10)
+    with live_flask(app) as base, chromium(path) as browser:
+        for _ in range(runs):
+            ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+            keep_local(ctx, base, outside)
+            page = ctx.new_page()
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(base + "/map/public", wait_until="commit")
+            page.wait_for_function(OURS_DONE, timeout=120_000)
+            results.append(float(page.evaluate("window.__doneAt")))
+            ctx.close()
     return results, outside, errors
 
 

@@ -24,7 +24,8 @@ from maps.assets import DEFAULT_STATIC_URL, static_url
 from maps.builder import build_map_html
 from maps.records import MapRecord
 from tests.maps.factory import synthetic_records
-from tests.maps.pageserver import CHROMIUM_ARGS, chromium_path, serve
+from tests.maps.pageserver import serve
+from tests.support.browsers import chromium, chromium_path, keep_local
 
 OURS_DONE = """() => {
   const p = window.aedmapPage;
@@ -73,7 +74,6 @@ def main() -> None:
     path = chromium_path()
     if path is None:
         sys.exit("chromium is not installed")
-    from playwright.sync_api import sync_playwright
 
     recs = synthetic_records(10_000, spread_deg=0.05)
     pages = {
@@ -83,33 +83,21 @@ def main() -> None:
     results: dict[str, list[float]] = {"/ours": [], "/naive": []}
     outside: list[str] = []
     errors: list[str] = []
-    with serve() as server, sync_playwright() as p:
+    with serve() as server, chromium(path) as browser:
         server.pages.update(pages)
-        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        try:
-            for _ in range(runs):
-                for name in ("/ours", "/naive"):
-                    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
-
-                    def route(r, ctx_out=outside):
-                        if r.request.url.startswith(f"http://127.0.0.1:{server.port}/"):
-                            r.continue_()
-                        else:
-                            ctx_out.append(r.request.url)
-                            r.abort()
-
-                    ctx.route("**/*", route)
-                    page = ctx.new_page()
-                    page.on("pageerror", lambda e: errors.append(str(e)))
-                    page.goto(server.url(name), wait_until="commit")
-                    if name == "/ours":
-                        page.wait_for_function(OURS_DONE, timeout=120_000)
-                    else:
-                        page.wait_for_function(NAIVE_DONE, arg=len(recs), timeout=120_000)
-                    results[name].append(float(page.evaluate("window.__doneAt")))
-                    ctx.close()
-        finally:
-            browser.close()
+        for _ in range(runs):
+            for name in ("/ours", "/naive"):
+                ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+                keep_local(ctx, f"http://127.0.0.1:{server.port}", outside)
+                page = ctx.new_page()
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.goto(server.url(name), wait_until="commit")
+                if name == "/ours":
+                    page.wait_for_function(OURS_DONE, timeout=120_000)
+                else:
+                    page.wait_for_function(NAIVE_DONE, arg=len(recs), timeout=120_000)
+                results[name].append(float(page.evaluate("window.__doneAt")))
+                ctx.close()
 
     value = statistics.median(results["/ours"])
     baseline = statistics.median(results["/naive"])

@@ -14,7 +14,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,14 +22,13 @@ from app.aeds.refresh import refresh_aeds
 from app.extensions import get_aed_context
 from app.models import Alert, Asset, DeviceState, Gateway, utcnow
 from tests.browser.conftest import ARTIFACTS, DOC_IMAGES
+from tests.support.browsers import chromium
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.wait import wait_for
 
 # Browser flows run once, on SQLite; the API and web tests cover PostgreSQL.
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.browser]
 
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "demo-pass-2026"
 
 
@@ -131,8 +130,7 @@ def test_volunteer_and_coordinator_on_a_phone(
 ) -> None:
     base = live_server
     new_pad = date.today() + timedelta(days=730)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS)
+    with chromium(chromium_path) as browser:
         context = browser.new_context(viewport={"width": 390, "height": 844},
                                       locale="zh-CN", device_scale_factor=1)
         page = context.new_page()
@@ -201,7 +199,6 @@ def test_volunteer_and_coordinator_on_a_phone(
             shot(page, "11-worklist-en")
         finally:
             context.close()
-            browser.close()
 
     db.expire_all()
     pads = db.get(Asset, scenario["pads"])

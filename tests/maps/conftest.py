@@ -3,7 +3,6 @@ headless Chromium (Debian's) driven by Playwright."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.maps.pageserver import CHROMIUM_ARGS, PageServer, chromium_path, serve
+from tests.maps.pageserver import PageServer, serve
+from tests.support.browsers import chromium, need_chromium
 
 
 @pytest.fixture
@@ -20,21 +20,10 @@ def page_server() -> Iterator[PageServer]:
         yield state
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    path = chromium_path()
-    if path is None:
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail("chromium is not installed (required in CI)")
-        pytest.skip("chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium(need_chromium()) as b:
+        yield b
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,16 +13,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from maps.assets import STATIC_DIR
+from tests.support.browsers import CHROMIUM_ARGS, chromium_path
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
-
-
-def chromium_path() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
+__all__ = ["CHROMIUM_ARGS", "PageServer", "chromium_path", "serve"]
 
 Handler = Callable[[dict[str, list[str]]], Any]
 

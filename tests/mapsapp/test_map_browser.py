@@ -5,8 +5,6 @@ the real API, and typed text never runs."""
 
 from __future__ import annotations
 
-import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,20 +13,17 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 from geopy.distance import geodesic
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from app.demo import yangpu
 from app.models import Asset
-from tests.conftest import need_service
+from tests.support.browsers import chromium, live_flask, need_chromium
 from tests.support.web_login import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.browser, pytest.mark.slow]
 
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
 XSS = [
     "${globalThis.x=1}",
     "`;globalThis.x=1;`",
@@ -53,27 +48,14 @@ class Guard:
 
 @pytest.fixture
 def live_server(seeded: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, seeded, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(10)
+    with live_flask(seeded) as base:
+        yield base
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    path = shutil.which("chromium")
-    if path is None:
-        need_service("chromium not installed (apt-get install chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=LAUNCH_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium(need_chromium()) as b:
+        yield b
 
 
 def open_page(browser: Any, **context: Any) -> tuple[Page, Guard]:

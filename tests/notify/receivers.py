@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 from aiosmtpd.controller import Controller
 
@@ -24,13 +24,16 @@ class MailBox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = message_from_bytes(envelope.original_content, policy=policy.default)
         with self.lock:
-            self.messages.append(parsed)  # type: ignore[arg-type]
+            self.messages.append(parsed)
         return "250 OK"
 
 
+Box = TypeVar("Box")
+
+
 @contextmanager
-def smtp_server() -> Iterator[tuple[int, MailBox]]:
-    box = MailBox()
+def smtp_serving(box: Box) -> Iterator[tuple[int, Box]]:
+    """A real SMTP server on a free port handing every message to ``box``."""
     port = free_port()
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
@@ -38,6 +41,10 @@ def smtp_server() -> Iterator[tuple[int, MailBox]]:
         yield port, box
     finally:
         controller.stop()
+
+
+def smtp_server() -> AbstractContextManager[tuple[int, MailBox]]:
+    return smtp_serving(MailBox())
 
 
 class WebhookReceiver:

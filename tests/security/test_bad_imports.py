@@ -30,7 +30,8 @@ from werkzeug.test import TestResponse, encode_multipart
 
 from app.importexport.fields import SITE_COLUMNS
 from app.models import Site
-from tests.support.mosquitto import REPO_ROOT, free_port
+from tests.support.mosquitto import REPO_ROOT
+from tests.support.no_broker import without_broker
 from tests.support.web_login import csrf_token, login
 
 COORDINATOR = "import-coordinator"
@@ -45,8 +46,7 @@ GOOD_ROW_2 = "bad-imp-2,杨浦大桥,Yangpu bridge,riverside_point,杨浦滨江,
 @pytest.fixture
 def app_config(app_config: dict[str, object]) -> dict[str, object]:
     # No broker listens here: nothing leaks to a local broker.
-    return {**app_config, "MQTT_URL": f"mqtt://127.0.0.1:{free_port()}",
-            "CONFIG_PUBLISH_TIMEOUT_S": 1.0}
+    return without_broker(app_config, 1.0)
 
 
 @pytest.fixture

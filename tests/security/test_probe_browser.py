@@ -8,8 +8,6 @@ ran a script of its own)."""
 
 from __future__ import annotations
 
-import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,13 +16,11 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from app.models import Asset, Gateway, Site
-from tests.conftest import need_service
 from tests.security.probe_fixtures import (  # noqa: F401 - fixture
     ADMIN,
     PASSWORD,
@@ -33,11 +29,9 @@ from tests.security.probe_fixtures import (  # noqa: F401 - fixture
     build_world,
 )
 from tests.security.probes import ALL, EVALUATING, PWNED
+from tests.support.browsers import chromium, live_flask, need_chromium
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.browser, pytest.mark.slow]
-
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 # Runs before any page script, in every document: records CSP violations.
 WATCH_CSP = """
@@ -93,27 +87,14 @@ class Watch:
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    path = shutil.which("chromium")
-    if path is None:
-        need_service("chromium not installed (apt-get install chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=LAUNCH_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium(need_chromium()) as b:
+        yield b
 
 
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(10)
+    with live_flask(app) as base:
+        yield base
 
 
 def open_page(browser: Browser, locale: str) -> tuple[Page, Watch]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -36,7 +35,8 @@ from app.notify.outbox import enqueue_alert_notifications
 from maps.builder import build_map, build_map_html
 from maps.escape import html_and_js_text, json_for_script
 from maps.records import MapRecord
-from tests.notify.receivers import MailBox, WebhookReceiver, smtp_server
+from tests.notify.conftest import hook, mail  # noqa: F401 - fixtures
+from tests.notify.receivers import MailBox, WebhookReceiver
 from tests.security.probe_fixtures import (  # noqa: F401 - fixture
     ADMIN,
     PASSWORD,
@@ -257,20 +257,6 @@ def test_map_pages_mark_their_inline_code_with_the_request_nonce(
 
 # --- notifications through real receivers -----------------------------------------------
 
-@pytest.fixture
-def mail() -> Iterator[tuple[int, MailBox]]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def hook() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
-    receiver.start()
-    yield receiver
-    receiver.stop()
-
-
 def _channel(db: Session, name: str, kind: str, config: dict[str, Any]) -> NotificationChannel:
     channel = NotificationChannel(name=name, kind=kind, config=config)
     channel.routes = [NotificationRoute(team_id=None), NotificationRoute(team_id=None,
@@ -286,7 +272,7 @@ def _one_line(text: str) -> str:
 
 def test_probes_arrive_literally_by_email_and_webhook(
     app: Flask, db: Session, runner: FlaskCliRunner, tmp_path: Path,
-    mail: tuple[int, MailBox], hook: WebhookReceiver,
+    mail: tuple[int, MailBox], hook: WebhookReceiver,  # noqa: F811
 ) -> None:
     port, box = mail
     n = len(ALL)

@@ -8,14 +8,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Alert, RestockTask, StockLot, User
 from tests.browser.conftest import chromium_path, live_server  # noqa: F401 - fixtures
-from tests.browser.test_volunteer_flows import LAUNCH_ARGS, assert_accessible_form, login, shot
+from tests.browser.test_volunteer_flows import assert_accessible_form, login, shot
 from tests.stock.factories import Restockable, days
+from tests.support.browsers import chromium
 from tests.support.mosquitto import free_port
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.browser]
@@ -35,13 +36,11 @@ def fits_the_phone(page: Page) -> bool:
 @pytest.fixture
 def phone(chromium_path: str) -> Iterator[Page]:  # noqa: F811
     """A phone-sized page (390x844) in a zh-CN Chromium."""
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS)
+    with chromium(chromium_path) as browser:
         context = browser.new_context(viewport={"width": 390, "height": 844},
                                       locale="zh-CN", device_scale_factor=1)
         yield context.new_page()
         context.close()
-        browser.close()
 
 
 def test_volunteer_restocks_a_station_on_a_phone(

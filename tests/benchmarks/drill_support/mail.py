@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
-from aiosmtpd.controller import Controller
-
-from tests.support.postgres import free_port
+from tests.notify.receivers import smtp_serving
 
 
 def normalised(text: str) -> str:
@@ -51,13 +48,5 @@ class TimedMailBox:
             return list(self.mails)
 
 
-@contextmanager
-def smtp_server() -> Iterator[tuple[int, TimedMailBox]]:
-    box = TimedMailBox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, box
-    finally:
-        controller.stop()
+def smtp_server() -> AbstractContextManager[tuple[int, TimedMailBox]]:
+    return smtp_serving(TimedMailBox())
