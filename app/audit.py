@@ -24,6 +24,14 @@ from app.models.base import Base, utcnow
 _NOT_AUDITED: tuple[type[Base], ...] = (AuditLog, LoginThrottle, PendingConfigPush)
 # Never copy secrets into the log, not even hashed.
 _REDACTED = frozenset({"password_hash", "api_token_hash"})
+# Personal data, by table: the log says that it changed and which value it was, never the
+# value in clear (a short hash of a phone number is as good as the number: the numbers
+# are few enough to try them all), so erasing the person leaves nothing of them here.
+_MASKED: dict[str, frozenset[str]] = {
+    "responder": frozenset({"name", "phone", "certificate_number"}),
+    "asset": frozenset({"guardian_name", "guardian_phone"}),
+    "site": frozenset({"contact_name", "contact_phone"}),
+}
 _ACTOR_KEY = "audit_actor"
 _BULK_KEY = "audit_bulk"
 
@@ -100,11 +108,26 @@ def _columns(obj: Base) -> list[str]:
     return [attr.key for attr in inspect(obj).mapper.column_attrs]
 
 
+def mask(column: str, value: Any) -> Any:
+    """"张**" for a name, "*******8000" for a phone or a certificate number."""
+    if value is None or value == "":
+        return value
+    text = str(value)
+    if column == "name" or column.endswith("_name"):
+        return text[0] + "*" * min(len(text) - 1, 3) if len(text) > 1 else "*"
+    return "*" * max(len(text) - 4, 3) + text[-4:] if len(text) > 4 else "***"
+
+
+def _logged(obj: Base, key: str, value: Any) -> Any:
+    if key in _REDACTED:
+        return "***"
+    if key in _MASKED.get(obj.__tablename__, ()):
+        return mask(key, value)
+    return jsonable(value)
+
+
 def _snapshot(obj: Base) -> dict[str, Any]:
-    return {
-        key: ("***" if key in _REDACTED else jsonable(getattr(obj, key, None)))
-        for key in _columns(obj)
-    }
+    return {key: _logged(obj, key, getattr(obj, key, None)) for key in _columns(obj)}
 
 
 def _changes(obj: Base) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -119,10 +142,8 @@ def _changes(obj: Base) -> tuple[dict[str, Any], dict[str, Any]]:
         new = history.added[0] if history.added else None
         if old == new:
             continue
-        if key in _REDACTED:
-            old, new = "***", "***"
-        before[key] = jsonable(old)
-        after[key] = jsonable(new)
+        before[key] = _logged(obj, key, old)
+        after[key] = _logged(obj, key, new)
     return before, after
 
 

@@ -68,6 +68,23 @@ class ReadinessPolicy:
         return battery_low(battery_pct, self.battery_low_pct)
 
 
+#: Most features in one page of the public feed (app/feeds).
+MAX_FEED_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    """The public AED feed (app/feeds, GET /api/v1/public/aeds): what it is licensed
+    under, whom to credit, and its page size. The licence is the data owner's choice: the
+    default, ODbL 1.0, is OpenStreetMap's own, so the data can go into OSM and into any
+    platform that accepts OSM data; THE DISTRICT'S DECISION TO CONFIRM."""
+
+    licence: str = "ODbL-1.0"
+    licence_url: str = "https://opendatacommons.org/licenses/odbl/1-0/"
+    attribution: str = "© 上海市杨浦区红十字会 Yangpu District Red Cross, Shanghai"
+    page_size: int = MAX_FEED_PAGE
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -90,6 +107,10 @@ class Settings:
     session_cookie_secure: bool = False
     #: Addresses or networks of reverse proxies whose X-Forwarded-For/-Proto we believe.
     trusted_proxies: tuple[str, ...] = ()
+    feed: FeedSettings = field(default_factory=FeedSettings)
+    #: An imported AED this close to a registered one (with a compatible name or ref) is
+    #: proposed as that AED, not created (app/importexport/matching.py).
+    import_match_radius_m: float = 50.0
 
     @property
     def tz(self) -> ZoneInfo:
@@ -209,7 +230,37 @@ def load_settings(
         anonymous_max_content_length=min(anon_body, max_body),
         session_cookie_secure=cookie_secure,
         trusted_proxies=proxies,
+        feed=_load_feed(raw.get("feed", {}), env, overrides),
+        import_match_radius_m=_match_radius(pick("import_match_radius_m")),
     )
+
+
+def _match_radius(value: Any) -> float:
+    radius = float(_coerce("import_match_radius_m", value, float))
+    if not 0 < radius <= 1000:
+        raise ConfigError("IMPORT_MATCH_RADIUS_M", f"must be between 0 and 1000 metres, got {radius}")
+    return radius
+
+
+def _load_feed(raw: Mapping[str, Any], env: Mapping[str, str],
+               overrides: Mapping[str, Any]) -> FeedSettings:
+    """FEED_<KEY> from the overrides or the environment, else ``[feed]`` in the settings
+    file, else FeedSettings' default."""
+    values: dict[str, Any] = {}
+    for f in fields(FeedSettings):
+        name = f"FEED_{f.name.upper()}"
+        value = overrides.get(name, env.get(name, raw.get(f.name, getattr(FeedSettings, f.name))))
+        values[f.name] = _coerce(name.lower(), value, type(getattr(FeedSettings, f.name)))
+    feed = FeedSettings(**values)
+    if not 1 <= feed.page_size <= MAX_FEED_PAGE:
+        raise ConfigError("FEED_PAGE_SIZE", f"must be between 1 and {MAX_FEED_PAGE}, "
+                          f"got {feed.page_size}")
+    if not feed.licence.strip():
+        raise ConfigError("FEED_LICENCE", "must name the licence of the public feed, "
+                          "e.g. ODbL-1.0")
+    if feed.licence_url and not feed.licence_url.startswith(("https://", "http://")):
+        raise ConfigError("FEED_LICENCE_URL", f"must be an http(s) URL, got {feed.licence_url!r}")
+    return feed
 
 
 def _check_secret_key(key: str) -> str:

@@ -23,10 +23,13 @@ from sqlalchemy import func, select
 from app import create_app, migrate
 from app.config import load_settings
 from app.demo.seed import DemoRefused, seed_demo
+from app.demo.training import seed_training
 from app.demo.yangpu import DEMO_USERS
 from app.embedded_broker import device_path, server_env
-from app.extensions import get_aed_context, get_db
+from app.extensions import get_aed_context, get_db, get_settings
 from app.models import Asset, utcnow
+from app.training.policy import training_policy
+from app.training.refresh import TrainingContext
 
 log = logging.getLogger("aed.run")
 
@@ -89,6 +92,11 @@ def prepare() -> list[str]:
                 else:
                     log.info("demo loaded: %d sites, %d AEDs", result.sites, result.aeds)
                     logins = result.login_lines()
+                    settings = get_settings()
+                    # The training programme is half of the district's work: a newcomer
+                    # sees its courses, certificates and station cover too.
+                    seed_training(session, utcnow(), TrainingContext(
+                        training_policy(settings), settings.tz))
         log.info("database: %s", db.engine.url.render_as_string(hide_password=True))
     return logins
 

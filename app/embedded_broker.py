@@ -167,6 +167,10 @@ def demo_accounts(
     accounts_file = state / ACCOUNTS_FILE
     sim_file = state / SIM_CREDENTIALS_FILE
     if dynsec_file.exists() and accounts_file.exists() and sim_file.exists():
+        # Written by an older version: give its roles the ack topic (broker not running).
+        document = json.loads(dynsec_file.read_text())
+        if dynsec.upgrade_document(document, topic_root):
+            write_secret(dynsec_file, json.dumps(document, indent=1))
         return BrokerAccounts.load(accounts_file), sim_file
     gateways = [
         dynsec.GatewayAccount(dynsec.Account.generate(gw), f"aed-sim-{gw}")

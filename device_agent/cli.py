@@ -1,6 +1,7 @@
 """`python -m device_agent --config FILE`: run one gateway until SIGTERM/SIGINT.
 
-Exit codes: 0 stopped on request, 2 bad configuration, 3 fatal broker refusal
+SIGUSR1 stops taking readings and keeps delivering the outbox (before a planned
+shutdown, and for tests that count what was delivered). Exit codes: 0 stopped on request, 2 bad configuration, 3 fatal broker refusal
 (bad credentials or not authorised: retrying would never help).
 """
 
@@ -44,8 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         reactor.request_stop()
 
+    def on_quiesce(signum: int, frame: FrameType | None) -> None:
+        reactor.request_quiesce()
+
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGUSR1, on_quiesce)
     logging.getLogger("device_agent").info(
         "agent %s starting, session %d", cfg.gateway_id, runtime.session
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from device_agent.drivers import DRIVER_MODULES, driver_class
+from device_agent.end_to_end import Delivery, DeliveryMode
 from device_agent.protocol import DEFAULT_ROOT, ID_PATTERN, Thresholds
 
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
@@ -75,6 +76,28 @@ class OutboxConfig(_Section):
         pattern="^(FULL|NORMAL)$",
         description="SQLite sync: FULL survives power loss, NORMAL only a crash",
     )
+    delivery: Literal["end_to_end", "puback"] = Field(
+        default="end_to_end",
+        description="end_to_end: delete a message when the server's ack covers it; "
+        "puback: on the broker's PUBACK (only for a broker trusted to persist it)",
+    )
+    ack_timeout_s: float = Field(
+        default=60.0, gt=0, le=86400,
+        description="send again (replay) what was PUBACKed but not acknowledged by then",
+    )
+    ack_timeout_max_s: float = Field(
+        default=3600.0, gt=0, le=604800,
+        description="each resend of a message doubles its wait, up to this",
+    )
+
+    @model_validator(mode="after")
+    def _timeouts(self) -> OutboxConfig:
+        if self.ack_timeout_s > self.ack_timeout_max_s:
+            raise ValueError("ack_timeout_s must not exceed ack_timeout_max_s")
+        return self
+
+    def delivery_settings(self) -> Delivery:
+        return Delivery(DeliveryMode(self.delivery), self.ack_timeout_s, self.ack_timeout_max_s)
 
 
 class DeviceConfig(_Section):
@@ -102,6 +125,10 @@ class AgentConfig(_Section):
     )
     observed_log: Path | None = Field(
         default=None, description="append each stored msg_id here (testing and audits)"
+    )
+    delivery_log: Path | None = Field(
+        default=None,
+        description="append `puback MSG_ID` and `acked MSG_ID` lines here (testing and audits)",
     )
     log_level: str = Field(
         default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", description="log verbosity"

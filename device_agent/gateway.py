@@ -2,12 +2,14 @@
 
 The runtime observes the devices, numbers and stores what it sees, and composes the
 parts that talk to the broker: the connection (client, reconnects, will and birth), the
-publish window (outbox -> in flight -> PUBACK) and the remote config.
+publish window (outbox -> in flight -> PUBACK), the wait for the server's ack
+(end_to_end.py) and the remote config.
 
 Everything happens on the reactor's thread; the SQLite connection is used by one
 thread only. Ordering per reactor iteration: IO -> tick (act on callbacks, observe,
 store, ack-deletes) -> commit -> after_commit (publish). A message is published only
-after its row is committed.
+after its row is committed; a row is deleted when the server's ack covers it (or on
+PUBACK with `delivery = "puback"`).
 """
 
 from __future__ import annotations
@@ -26,19 +28,24 @@ from pydantic import ValidationError
 from device_agent import __version__
 from device_agent.connection import Connection
 from device_agent.drivers.base import Driver
+from device_agent.end_to_end import AckWait, Delivery
 from device_agent.events import crossed_thresholds, derive_events
 from device_agent.link import LinkSettings
-from device_agent.outbox import Outbox
+from device_agent.outbox import Outbox, Row
 from device_agent.protocol import (
     POWER,
+    AckMessage,
     DeviceSettings,
     Event,
     EventKind,
     GatewayState,
     Heartbeat,
+    ProtocolError,
     StateMessage,
     Telemetry,
     Thresholds,
+    ack_topic,
+    decode,
     encode,
     event_topic,
     heartbeat_topic,
@@ -85,6 +92,8 @@ class GatewayRuntime:
         thresholds: Thresholds,
         root: str,
         observed_log: Path | None = None,
+        delivery: Delivery | None = None,
+        delivery_log: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -100,14 +109,20 @@ class GatewayRuntime:
         self.topic_heartbeat = heartbeat_topic(gateway_id, root)
 
         self.window = PublishWindow(outbox, link.max_inflight)
+        self.delivery = delivery or Delivery()
+        self.ack_wait = AckWait(self.delivery.ack_timeout_s, self.delivery.ack_timeout_max_s)
+        self.ack_topic = ack_topic(gateway_id, root)
         self.config = RemoteConfig(
             gateway_id=gateway_id, root=root, outbox=outbox, intervals=intervals,
             thresholds=thresholds, devices=self.devices,
         )
+        subscriptions = [self.config.topic]
+        if self.delivery.end_to_end:
+            subscriptions.append(self.ack_topic)
         self.connection = Connection(
             gateway_id=gateway_id, link=link, state_topic=state_topic(gateway_id, root),
-            state_payload=self._state_payload, wall=self.wall, subscriptions=[self.config.topic],
-            on_drop=self.window.reset, started=self.started,
+            state_payload=self._state_payload, wall=self.wall, subscriptions=subscriptions,
+            on_drop=self._dropped, started=self.started,
         )
         self.stopping = False
         self.stopped = False
@@ -118,9 +133,22 @@ class GatewayRuntime:
         self.next_heartbeat = self.started
         self.observed: list[str] = []
         self.stored_count = 0
+        # Rows deleted from the outbox: acknowledged by the server (or PUBACKed, with
+        # delivery = "puback").
         self.acked_count = 0
+        self.pubacked_count = 0
+        self.acks_received = 0
+        # Stop taking readings (SIGUSR1): what is in the outbox is still delivered.
+        self.quiet = False
+        self._to_delete: list[int] = []
+        self._delivered: list[str] = []
+        self._warned_no_ack = False
+        self._bad_acks = 0
         self._observed_file: TextIO | None = (
             observed_log.open("a", encoding="utf-8") if observed_log else None
+        )
+        self._delivery_file: TextIO | None = (
+            delivery_log.open("a", encoding="utf-8") if delivery_log else None
         )
         if self.config.restore():
             self._reschedule()
@@ -150,18 +178,26 @@ class GatewayRuntime:
     def deadline(self) -> float:
         if self.done:
             return math.inf
-        if self.connection.has_callbacks or self.window.acked:
+        if self.connection.has_callbacks or self._to_delete:
             return 0.0
-        candidates = [self.next_poll, self.next_heartbeat, self.connection.next_timer()]
+        candidates = [self.connection.next_timer()]
+        if not self.quiet:
+            candidates += [self.next_poll, self.next_heartbeat]
         if self.stopping:
             candidates.append(self.stop_deadline)
+        elif self.connection.connected:
+            candidates.append(self.ack_wait.next_deadline())
         return min(candidates)
+
+    def quiesce(self) -> None:
+        """Take no more readings or heartbeats; keep delivering what the outbox holds."""
+        self.quiet = True
 
     def tick(self, now: float) -> None:
         """Act on callbacks, connect if due, observe, store. Writes are left uncommitted."""
         self._drain_callbacks(now)
-        if self.window.acked:
-            acked = self.window.take_acked()
+        if self._to_delete:
+            acked, self._to_delete = self._to_delete, []
             self.outbox.delete(acked)
             self.acked_count += len(acked)
         if self.done:
@@ -171,6 +207,10 @@ class GatewayRuntime:
                 self._finish_stop()
             return
         self.connection.maintain(now)
+        if self.connection.connected:
+            self._resend_unacknowledged(now)
+        if self.quiet:
+            return
         if now >= self.next_poll:
             scheduled = self.next_poll
             # Phase-locked to the schedule, so processing lag does not stretch the period.
@@ -185,6 +225,10 @@ class GatewayRuntime:
             self._observed_file.write("".join(f"{m}\n" for m in self.observed))
             self._observed_file.flush()
         self.observed.clear()
+        if self._delivered and self._delivery_file is not None:
+            self._delivery_file.write("".join(f"{m}\n" for m in self._delivered))
+            self._delivery_file.flush()
+        self._delivered.clear()
         self.pump()
 
     def begin_stop(self, now: float) -> None:
@@ -196,16 +240,68 @@ class GatewayRuntime:
 
     def close(self) -> None:
         self.connection.close()
-        if self._observed_file is not None:
-            self._observed_file.close()
-            self._observed_file = None
+        for handle in (self._observed_file, self._delivery_file):
+            if handle is not None:
+                handle.close()
+        self._observed_file = self._delivery_file = None
+
+    def _dropped(self) -> None:
+        # What was in flight or waiting for an ack is replayed from disk on the next
+        # connection.
+        self.window.reset()
+        self.ack_wait.pause()
+
+    def _on_puback(self, mid: int, now: float) -> None:
+        row = self.window.on_puback(mid)
+        if row is None:
+            if mid == self.stop_mid:
+                self.stop_acked = True
+            return
+        self.pubacked_count += 1
+        if self._delivery_file is not None:
+            self._delivered.append(f"puback {row.msg_id}")
+        if self.delivery.end_to_end:
+            self.ack_wait.pubacked(row.id, now)
+        else:
+            self._to_delete.append(row.id)
+
+    def _on_ack(self, payload: bytes) -> None:
+        try:
+            _, message = decode(self.ack_topic, payload, self.root)
+        except ProtocolError as exc:
+            self._bad_acks += 1
+            if self._bad_acks & (self._bad_acks - 1) == 0:  # 1st, 2nd, 4th, ...
+                log.warning("%s: ignoring a bad ack (%s, %d so far)", self.gateway_id, exc,
+                            self._bad_acks)
+            return
+        assert isinstance(message, AckMessage)
+        self.acks_received += 1
+        gone: list[Row] = self.outbox.acknowledge(message.ranges)
+        if not gone:
+            return
+        self.ack_wait.acknowledged([r.id for r in gone])
+        self.acked_count += len(gone)
+        if self._delivery_file is not None:
+            self._delivered.extend(f"acked {r.msg_id}" for r in gone)
+
+    def _resend_unacknowledged(self, now: float) -> None:
+        due = self.ack_wait.due(now)
+        if not due:
+            return
+        if not self.acks_received and not self._warned_no_ack:
+            self._warned_no_ack = True
+            log.warning(
+                "%s: no ack from the server %.0fs after the broker's PUBACK; sending again "
+                "and waiting longer each time. A server older than end-to-end acks, or a "
+                "broker ACL without %s, never acks: see delivery in docs/agent.md",
+                self.gateway_id, self.delivery.ack_timeout_s, self.ack_topic)
+        self.window.resend(due)
 
     def _drain_callbacks(self, now: float) -> None:
         for item in self.connection.callbacks():
             kind = item[0]
             if kind == "puback":
-                if not self.window.on_puback(item[2]) and item[2] == self.stop_mid:
-                    self.stop_acked = True
+                self._on_puback(item[2], now)
             elif kind == "connect":
                 if self.connection.accept_connack(item[2], now):
                     self.window.restart()
@@ -220,7 +316,10 @@ class GatewayRuntime:
             elif kind == "disconnect":
                 self.connection.lost(item[2], now, reconnect=not self.stopping)
             elif kind == "message":
-                self._on_config(item[2], item[3], now)
+                if item[2] == self.ack_topic:
+                    self._on_ack(item[3])
+                else:
+                    self._on_config(item[2], item[3], now)
 
     def _finish_stop(self) -> None:
         # A clean DISCONNECT, so the broker discards the will.
@@ -233,14 +332,17 @@ class GatewayRuntime:
         client = self.connection.client
         if not self.connection.connected or client is None or self.stopping:
             return
-        self.window.pump(client)
+        vanished = self.window.pump(client)
+        if vanished:
+            self.ack_wait.gone(vanished)
 
     def _store(self, kind: str, topic: str, payload: bytes, msg_id: str) -> None:
-        row_id = self.outbox.add(kind, topic, payload)
+        session, seq = self.session, self.seq
+        row_id = self.outbox.add(kind, topic, payload, session, seq)
         self.stored_count += 1
         self.observed.append(msg_id)
         if self.connection.connected:
-            self.window.offer(row_id, topic, payload)
+            self.window.offer(Row(row_id, topic, payload, session, seq))
 
     def _envelope(self) -> dict[str, Any]:
         seq = self.seq + 1

@@ -1,5 +1,6 @@
 """Durable outbox in SQLite: a message is stored before it is published and deleted
-only after the broker's PUBACK, so a crash or an outage loses nothing.
+only when the server's ack covers its `(session, seq)` (or, with `delivery = "puback"`,
+on the broker's PUBACK), so a crash or an outage anywhere on the way loses nothing.
 
 One file may hold the outboxes of many gateways (the fleet simulator does this); each
 `Outbox` is one gateway's view. The owner commits: the agent's loop commits once per
@@ -13,8 +14,9 @@ fleet simulator, which writes thousands of messages per second of made-up data, 
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +26,9 @@ CREATE TABLE IF NOT EXISTS outbox (
     gateway_id TEXT NOT NULL,
     kind TEXT NOT NULL,
     topic TEXT NOT NULL,
-    payload BLOB NOT NULL
+    payload BLOB NOT NULL,
+    session INTEGER,
+    seq INTEGER
 );
 CREATE INDEX IF NOT EXISTS outbox_by_gateway ON outbox (gateway_id, id);
 CREATE INDEX IF NOT EXISTS outbox_evictable ON outbox (gateway_id, kind, id);
@@ -35,6 +39,11 @@ CREATE TABLE IF NOT EXISTS meta (
     PRIMARY KEY (gateway_id, key)
 );
 """
+# After the columns exist (an outbox written by an older agent gets them first).
+SEQ_INDEX = "CREATE INDEX IF NOT EXISTS outbox_by_seq ON outbox (gateway_id, session, seq)"
+# Rows read per SQL statement when looking rows up by id (SQLite's default limit on
+# host parameters is 999 on older builds).
+ID_CHUNK = 500
 
 # Evicted first when full: stale liveness, then the oldest readings. Events never.
 EVICTION_ORDER = ("heartbeat", "telemetry")
@@ -45,6 +54,30 @@ class Row:
     id: int
     topic: str
     payload: bytes
+    session: int | None = None
+    seq: int | None = None
+
+    @property
+    def msg_id(self) -> str:
+        return f"{self.session}-{self.seq}"
+
+
+def _add_seq_columns(conn: sqlite3.Connection) -> None:
+    """An outbox from an agent before end-to-end acks: number its rows from their payload
+    once, so an ack can name them."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(outbox)")}
+    if "session" in columns:
+        return
+    conn.execute("ALTER TABLE outbox ADD COLUMN session INTEGER")
+    conn.execute("ALTER TABLE outbox ADD COLUMN seq INTEGER")
+    updates = []
+    for row_id, payload in conn.execute("SELECT id, payload FROM outbox"):
+        try:
+            body = json.loads(payload)
+            updates.append((int(body["session"]), int(body["seq"]), row_id))
+        except (ValueError, KeyError, TypeError):
+            continue  # never acknowledged by range; still sent, and evicted like others
+    conn.executemany("UPDATE outbox SET session = ?, seq = ? WHERE id = ?", updates)
 
 
 class OutboxStore:
@@ -59,6 +92,8 @@ class OutboxStore:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute(f"PRAGMA synchronous={synchronous}")
         self.conn.executescript(SCHEMA)
+        _add_seq_columns(self.conn)
+        self.conn.execute(SEQ_INDEX)
         self.conn.commit()
 
     def commit(self) -> None:
@@ -87,13 +122,17 @@ class Outbox:
         )
         self.evicted_total = int(self.get_meta("evicted") or 0)
 
-    def add(self, kind: str, topic: str, payload: bytes) -> int:
+    def add(
+        self, kind: str, topic: str, payload: bytes, session: int | None = None,
+        seq: int | None = None,
+    ) -> int:
         """Store one message (uncommitted); evict to stay within bounds. Returns its id."""
         if self.depth >= self.max_messages:
             self._evict(self.depth - self.max_messages + 1)
         cur = self.conn.execute(
-            "INSERT INTO outbox (gateway_id, kind, topic, payload) VALUES (?, ?, ?, ?)",
-            (self.gateway_id, kind, topic, payload),
+            "INSERT INTO outbox (gateway_id, kind, topic, payload, session, seq) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (self.gateway_id, kind, topic, payload, session, seq),
         )
         self.depth += 1
         return int(cur.lastrowid or 0)
@@ -126,15 +165,50 @@ class Outbox:
         self.conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
         self.depth -= self.conn.total_changes - before
 
+    def acknowledge(self, ranges: Iterable[tuple[int, int, int]]) -> list[Row]:
+        """Delete the rows whose `(session, seq)` lies in one of `ranges` (`(session,
+        first_seq, last_seq)`); returns them (without payload). Ranges already applied,
+        overlapping or naming rows never stored here delete nothing more."""
+        gone: list[Row] = []
+        for session, first, last in ranges:
+            found = [
+                Row(r[0], "", b"", session, r[1])
+                for r in self.conn.execute(
+                    "SELECT id, seq FROM outbox WHERE gateway_id = ? AND session = ? "
+                    "AND seq BETWEEN ? AND ?",
+                    (self.gateway_id, session, first, last),
+                )
+            ]
+            if found:
+                self.delete([r.id for r in found])
+                gone.extend(found)
+        return gone
+
     def rows_after(self, after_id: int, limit: int) -> list[Row]:
         return [
-            Row(r[0], r[1], bytes(r[2]))
+            Row(r[0], r[1], bytes(r[2]), r[3], r[4])
             for r in self.conn.execute(
-                "SELECT id, topic, payload FROM outbox WHERE gateway_id = ? AND id > ? "
-                "ORDER BY id LIMIT ?",
+                "SELECT id, topic, payload, session, seq FROM outbox "
+                "WHERE gateway_id = ? AND id > ? ORDER BY id LIMIT ?",
                 (self.gateway_id, after_id, limit),
             )
         ]
+
+    def rows_by_id(self, ids: Sequence[int]) -> list[Row]:
+        """The rows of `ids` still in the outbox, in id order (acked ones are gone)."""
+        out: list[Row] = []
+        for start in range(0, len(ids), ID_CHUNK):
+            chunk = ids[start : start + ID_CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            out.extend(
+                Row(r[0], r[1], bytes(r[2]), r[3], r[4])
+                for r in self.conn.execute(
+                    "SELECT id, topic, payload, session, seq FROM outbox "  # noqa: S608 - placeholders only
+                    f"WHERE gateway_id = ? AND id IN ({marks}) ORDER BY id",
+                    (self.gateway_id, *chunk),
+                )
+            )
+        return sorted(out, key=lambda r: r.id)
 
     def max_id(self) -> int:
         row = self.conn.execute(

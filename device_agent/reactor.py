@@ -31,10 +31,19 @@ class Reactor:
         self.selector.register(self._wake_r, selectors.EVENT_READ, None)
         self._registered: dict[int, tuple[Any, int]] = {}  # id(runtime) -> (sock, mask)
         self.stop_requested = False
+        self.quiesce_requested = False
 
     def request_stop(self) -> None:
         """Safe from a signal handler or another thread."""
         self.stop_requested = True
+        self._wake()
+
+    def request_quiesce(self) -> None:
+        """Stop taking readings, keep delivering the outboxes (signal-safe)."""
+        self.quiesce_requested = True
+        self._wake()
+
+    def _wake(self) -> None:
         with contextlib.suppress(OSError):  # buffer full: a wake-up is already pending
             self._wake_w.send(b"x")
 
@@ -46,9 +55,15 @@ class Reactor:
         deadlines = [rt.deadline() for rt in runtimes]
         index = {id(rt): i for i, rt in enumerate(runtimes)}
         next_done_check = 0.0
+        quiet = False
         try:
             while True:
                 now = time.monotonic()
+                if self.quiesce_requested and not quiet:
+                    quiet = True
+                    for i, rt in enumerate(runtimes):
+                        rt.quiesce()
+                        deadlines[i] = rt.deadline()
                 if self.stop_requested and not stopping:
                     stopping = True
                     for i, rt in enumerate(runtimes):

@@ -49,5 +49,7 @@ def build_runtime(cfg: AgentConfig) -> tuple[OutboxStore, GatewayRuntime]:
         thresholds=cfg.thresholds,
         root=cfg.mqtt.topic_root,
         observed_log=cfg.observed_log,
+        delivery=cfg.outbox.delivery_settings(),
+        delivery_log=cfg.delivery_log,
     )
     return store, runtime

@@ -5,7 +5,8 @@ its own client id, session and outbox.
         --devices-per-gateway 2 --interval 1 --duration 60
 
 Gateways are spread over a few reactor threads (default 1) that multiplex all sockets
-with a selector; all outboxes share one SQLite file keyed by gateway id.
+with a selector; all outboxes share one SQLite file keyed by gateway id. SIGUSR1 stops
+taking readings and keeps delivering the outboxes; SIGTERM/SIGINT stop.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from types import FrameType
 from urllib.parse import urlsplit
 
 from device_agent.drivers import build_driver
+from device_agent.end_to_end import Delivery, DeliveryMode
 from device_agent.gateway import Device, GatewayRuntime, Intervals
 from device_agent.link import LinkSettings
 from device_agent.outbox import OutboxStore
@@ -125,6 +127,7 @@ def build_runtimes(
             reconnect_max_s=10.0,
             keepalive_s=60,
         )
+        journal: Path | None = args.journal_dir
         rt = GatewayRuntime(
             gateway_id=gw,
             outbox=store.outbox(gw, args.outbox_max),
@@ -133,6 +136,10 @@ def build_runtimes(
             intervals=Intervals(args.interval, args.interval, args.heartbeat),
             thresholds=Thresholds(),
             root=args.root,
+            delivery=Delivery(DeliveryMode(args.delivery), args.ack_timeout,
+                              max(args.ack_timeout, args.ack_timeout_max)),
+            observed_log=journal / f"{gw}.observed" if journal else None,
+            delivery_log=journal / f"{gw}.delivery" if journal else None,
         )
         # Spread gateways over the interval so the fleet does not tick in lockstep.
         phase = rng.uniform(0, args.interval)
@@ -169,6 +176,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-inflight", type=int, default=100)
     p.add_argument("--outbox-max", type=int, default=10_000)
     p.add_argument("--root", default=DEFAULT_ROOT)
+    p.add_argument("--delivery", choices=[m.value for m in DeliveryMode],
+                   default=DeliveryMode.END_TO_END.value,
+                   help="delete outbox rows on the server's ack (default) or on PUBACK")
+    p.add_argument("--ack-timeout", type=float, default=60.0,
+                   help="resend what was PUBACKed but not acknowledged after S seconds")
+    p.add_argument("--ack-timeout-max", type=float, default=3600.0,
+                   help="each resend doubles the wait, up to S seconds")
+    p.add_argument("--journal-dir", type=Path, default=None,
+                   help="write DIR/{gw}.observed (stored msg_ids) and DIR/{gw}.delivery "
+                        "(puback / acked lines) for each gateway")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--log-level", default="INFO")
     args = p.parse_args(argv)
@@ -182,7 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as exc:
         print(f"simulate: {exc}", file=sys.stderr)
         return 2
+    if args.ack_timeout <= 0:
+        print("simulate: --ack-timeout must be positive", file=sys.stderr)
+        return 2
     raise_fd_limit()
+    if args.journal_dir is not None:
+        args.journal_dir.mkdir(parents=True, exist_ok=True)
     db = args.state_dir / "simulator.sqlite3"
     gateways = list(layout)
     threads = max(1, min(args.threads, len(gateways)))
@@ -198,8 +220,13 @@ def main(argv: list[str] | None = None) -> int:
         for r in reactors:
             r.request_stop()
 
+    def quiesce(signum: int | None = None, frame: FrameType | None = None) -> None:
+        for r in reactors:
+            r.request_quiesce()
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGUSR1, quiesce)
     workers = [
         threading.Thread(target=r.run, name=f"reactor-{i}", daemon=True)
         for i, r in enumerate(reactors)
@@ -220,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
         "gateways": len(runtimes),
         "stored": sum(rt.stored_count for rt in runtimes),
         "acked": sum(rt.acked_count for rt in runtimes),
+        "pubacked": sum(rt.pubacked_count for rt in runtimes),
+        "resent": sum(rt.window.resent for rt in runtimes),
+        "pending": sum(rt.outbox.depth for rt in runtimes),
         "fatal": sum(1 for rt in runtimes if rt.fatal),
         "seconds": round(time.monotonic() - started, 2),
     }

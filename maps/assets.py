@@ -20,12 +20,14 @@ JS_FILES: tuple[tuple[str, str], ...] = (
     ("leaflet", "leaflet/leaflet.js"),
     ("markercluster", "markercluster/leaflet.markercluster.js"),
     ("aedmap", "aedmap/aedmap.js"),
+    ("aedmap_emergency", "aedmap/emergency.js"),
 )
 CSS_FILES: tuple[tuple[str, str], ...] = (
     ("leaflet_css", "leaflet/leaflet.css"),
     ("markercluster_css", "markercluster/MarkerCluster.css"),
     ("markercluster_default_css", "markercluster/MarkerCluster.Default.css"),
     ("aedmap_css", "aedmap/aedmap.css"),
+    ("aedmap_emergency_css", "aedmap/emergency.css"),
 )
 
 

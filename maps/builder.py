@@ -66,6 +66,15 @@ TEXT_KEYS: tuple[str, ...] = (
     "nearest_busy", "nearest_none", "nearest_error", "pad_expiry", "battery_expiry",
     "last_check", "access_hours", "open", "closed", "hours_unknown", "details", "contact",
     "legend", "too_many", "load_error", "shown",
+    # Popup hours: "{time}" and "{day}" are filled in; weekdays are seven names, Monday first.
+    "closes_at", "opens_at", "today", "weekdays",
+)
+
+#: The emergency panel's texts (``static/aedmap/emergency.js``): ``call`` is the number
+#: dialled (120), ``distance`` has "{distance}" filled in.
+EMERGENCY_KEYS: tuple[str, ...] = (
+    "call", "call_label", "heading", "locating", "none", "error", "retry", "distance",
+    "amap", "baidu", "where",
 )
 
 #: A CSP nonce is base64 (or base64url) text; anything else could break the attribute.
@@ -190,6 +199,7 @@ def build_map(
     title: str = "",
     kinds: Sequence[str] = KINDS,
     nonce: str | None = None,
+    emergency: Mapping[str, str] | None = None,
 ) -> MapPage:
     """A :class:`MapPage` ready to render (``page.render()``).
 
@@ -199,7 +209,9 @@ def build_map(
     converted here. ``public=True`` drops non-public records and private fields.
     ``center`` (WGS-84) defaults to the median record position, else Yangpu.
     ``nearest_url=None`` hides the nearest-AED control. ``nonce`` marks the page's
-    inline scripts and styles for a Content-Security-Policy.
+    inline scripts and styles for a Content-Security-Policy. ``emergency`` (the
+    :data:`EMERGENCY_KEYS` texts, and ``call``: the number to dial) adds the emergency
+    panel of ``static/aedmap/emergency.js`` (the public map).
     """
     if nonce is not None and not _NONCE.fullmatch(nonce):
         raise ValueError("a CSP nonce must be base64 text")
@@ -231,6 +243,8 @@ def build_map(
         "features_url": features_url if mode == "bbox" else "",
         "nearest_url": nearest_url or "",
         "nearest_n": nearest_n,
+        "emergency": {key: emergency.get(key, key) for key in EMERGENCY_KEYS}
+        if emergency else None,
     }
     data = (
         encode(recs, coords=coords, public=public, show_online_gateways=show_online_gateways)

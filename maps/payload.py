@@ -1,13 +1,16 @@
 """The compact JSON shape of map data, shared by the embedded page blob and the bbox API.
 
-Shape (version 1)::
+Shape (version 2)::
 
     {
-      "v": 1,
+      "v": 2,
       "coords": "wgs84" | "gcj02",      # datum of lat/lon in rows
       "fields": ["id", "kind", ...],     # FIELDS, for readers
       "link_prefix": "/assets/",         # common prefix of every row's link
-      "hours": [["Mo-Fr 08:00-18:00", [[480, 1080], ...]], ["??", null], ...],
+      "hours_window": {"from": 1796054400000, "to": 1796745600000, "ahead": 10080},
+      "hours": [["Mo-Fr 08:00-18:00; PH off", [[480, 1080], ...]],
+                ["Mo-Fr 08:00-18:00 || \"call\"", [[480, 1080], ...], [[1080, 1920], ...]],
+                ["全天开放", null], ...],
       "rows": [[id, kind, lat, lon, status, label, link_suffix, hours_index,
                 pad_expiry, battery_expiry, last_check, description, contact], ...],
       "total": 1234,                     # records that matched before capping
@@ -17,24 +20,32 @@ Shape (version 1)::
 ``kind`` is an index into KIND_CODES; ``hours_index`` indexes ``hours`` (-1: none given);
 dates are ``YYYY-MM-DD`` (last_check in Asia/Shanghai). Trailing empty fields of a row
 are dropped, readers treat missing as empty. Coordinates are rounded to 6 decimals
-(about 0.1 m). Hours intervals are week minutes, see :mod:`maps.hours`.
+(about 0.1 m).
+
+Hours are concrete, holidays and adjusted working days applied (:mod:`maps.hours`):
+one entry per distinct value, with the minutes (from ``hours_window.from``, Unix ms, the
+local midnight the window starts at) in which it is open, then, when there are any,
+those in which its state is unknown; closed is the rest. ``null`` instead of the open
+list means the value cannot be evaluated (unknown throughout; the text is kept). Past
+``hours_window.to`` nothing is known, and the page answers "unknown" there. A reader
+answers "open now, closes at", "closed, opens at" as :func:`maps.hours.open_state`
+does: changes are looked for ``hours_window.ahead`` minutes ahead, and not past ``to``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from maps.geo import Ranked, gcj02_to_wgs84, wgs84_to_gcj02
-from maps.hours import TZ, weekly_intervals
-from maps.hours import open_now as hours_open_now
+from maps.hours import LOOKAHEAD, TZ, intervals, open_state, window
 from maps.records import KINDS, MapRecord, public_view
 
 Coords = Literal["wgs84", "gcj02"]
 
-VERSION = 1
+VERSION = 2
 KIND_CODES: tuple[str, ...] = KINDS
 FIELDS: tuple[str, ...] = (
     "id", "kind", "lat", "lon", "status", "label", "link", "hours",
@@ -70,6 +81,31 @@ def _common_prefix(links: Sequence[str]) -> str:
     return prefix[: prefix.rfind("/") + 1] if "/" in prefix else ""
 
 
+def _ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+def _hours_entry(value: str, start: datetime, end: datetime) -> list[Any]:
+    spans = intervals(value, start, end)
+    if spans is None:
+        return [value, None]
+
+    def minutes(state: str) -> list[list[int]]:
+        return [[int((s.start - start).total_seconds() // 60),
+                 int((s.end - start).total_seconds() // 60)]
+                for s in spans if s.state == state]
+
+    entry: list[Any] = [value, minutes("open")]
+    unknown = minutes("unknown")
+    if unknown:
+        entry.append(unknown)
+    return entry
+
+
+def _json_size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()) + 1
+
+
 def _select(
     records: Iterable[MapRecord], *, public: bool, show_online_gateways: bool
 ) -> list[MapRecord]:
@@ -90,10 +126,13 @@ def encode(
     limit: int | None = None,
     max_bytes: int | None = None,
     total: int | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Encode records in the shape above. ``public`` drops private records and fields;
     online gateways are left out unless ``show_online_gateways``. ``limit`` and
-    ``max_bytes`` cap the rows (in the given order) and set ``truncated``."""
+    ``max_bytes`` cap the rows (in the given order) and set ``truncated``. Hours are
+    given for the window that starts at the local midnight of ``now`` (aware; default
+    the current time)."""
     if coords not in ("wgs84", "gcj02"):
         raise ValueError(f"unknown coords {coords!r}")
     recs = _select(records, public=public, show_online_gateways=show_online_gateways)
@@ -101,20 +140,19 @@ def encode(
     if limit is not None:
         recs = recs[:limit]
     prefix = _common_prefix([r.link for r in recs])
+    hours_from, hours_to = window(now or datetime.now(UTC))
     hours_table: list[list[Any]] = []
     hours_index: dict[str, int] = {}
     rows: list[list[Any]] = []
     used = 0
     for r in recs:
         lat, lon = wgs84_to_gcj02(r.lat, r.lon) if coords == "gcj02" else (r.lat, r.lon)
-        h = -1
+        h, entry = -1, None
         if r.access_hours.strip():
             h = hours_index.get(r.access_hours, -1)
             if h < 0:
-                iv = weekly_intervals(r.access_hours)
-                h = hours_index[r.access_hours] = len(hours_table)
-                table_iv = [list(p) for p in iv] if iv is not None else None
-                hours_table.append([r.access_hours, table_iv])
+                entry = _hours_entry(r.access_hours, hours_from, hours_to)
+                h = len(hours_table)
         row: list[Any] = [
             r.id, _KIND_INDEX[r.kind], round(lat, 6), round(lon, 6), r.status, r.label,
             r.link[len(prefix):], h, _day(r.pad_expiry), _day(r.battery_expiry),
@@ -123,15 +161,21 @@ def encode(
         while row and row[-1] in ("", -1):
             row.pop()
         if max_bytes is not None:
-            used += len(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode()) + 1
+            # A row's new hours entry counts against the budget with the row.
+            used += _json_size(row) + (_json_size(entry) if entry is not None else 0)
             if used > max_bytes:
                 break
+        if entry is not None:
+            hours_index[r.access_hours] = h
+            hours_table.append(entry)
         rows.append(row)
     return {
         "v": VERSION,
         "coords": coords,
         "fields": list(FIELDS),
         "link_prefix": prefix,
+        "hours_window": {"from": _ms(hours_from), "to": _ms(hours_to),
+                         "ahead": int(LOOKAHEAD.total_seconds() // 60)},
         "hours": hours_table,
         "rows": rows,
         "total": matched,
@@ -148,6 +192,7 @@ def features_payload(
     total: int | None = None,
     limit: int = MAX_FEATURES,
     max_bytes: int = MAX_PAYLOAD_BYTES,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Body of the bbox API response (``GET features_url?bbox=...``), JSON-serialisable.
 
@@ -156,7 +201,7 @@ def features_payload(
     counted them. Serialised with ``json.dumps`` it stays under 1 MB."""
     return encode(
         records, coords=coords, public=public, show_online_gateways=show_online_gateways,
-        limit=limit, max_bytes=max_bytes, total=total,
+        limit=limit, max_bytes=max_bytes, total=total, now=now,
     )
 
 
@@ -197,20 +242,26 @@ def nearest_payload(
     *,
     open_now: dict[str, bool | None] | None = None,
     coords: Coords = "wgs84",
+    at: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Body of the nearest API (``GET nearest_url?lat=&lon=&n=&status=``) from the result
     of :func:`maps.geo.rank_nearest` / :meth:`maps.geo.NearestIndex.query`: a JSON list,
-    nearest first, of ``{id, label, lat, lon, distance_m, open_now, link, status}``
-    (lat/lon WGS-84). With coords=gcj02 each item also has ``map_lat``/``map_lon`` for
-    panning a GCJ-02 map. ``open_now`` maps record id to the value of
-    :func:`maps.hours.open_now` (computed from access_hours when not given)."""
+    nearest first, of ``{id, label, lat, lon, distance_m, open_now, link, status,
+    location}`` (lat/lon WGS-84; ``location`` is the record's description: where exactly
+    it is). With coords=gcj02 each item also has ``map_lat``/``map_lon`` for
+    panning a GCJ-02 map. ``open_now`` maps record id to open (True/False/None for
+    unknown); when not given it is :func:`maps.hours.open_state` of each record's
+    access_hours at ``at`` (aware; default the current time)."""
+    at = at or datetime.now(UTC)
     out = []
     for rk in ranked:
         dist, r = rk.distance_m, rk.item
-        is_open = open_now.get(r.id) if open_now is not None else hours_open_now(r.access_hours)
+        is_open = (open_now.get(r.id) if open_now is not None
+                   else open_state(r.access_hours, at).open)
         item: dict[str, Any] = {
             "id": r.id, "label": r.label, "lat": round(r.lat, 6), "lon": round(r.lon, 6),
             "distance_m": round(dist, 1), "open_now": is_open, "link": r.link, "status": r.status,
+            "location": r.description,
         }
         if coords == "gcj02":
             mlat, mlon = wgs84_to_gcj02(r.lat, r.lon)

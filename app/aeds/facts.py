@@ -86,6 +86,9 @@ def facts_query() -> Select[Any]:
         .outerjoin(Gateway, Gateway.id == Device.gateway_id)
         .outerjoin(DeviceState, DeviceState.device_pk == Asset.device_pk)
         .where(Asset.kind == "aed")
+        # A retired AED is out of service for good (app/registry/operations.py): it is
+        # no longer evaluated, so nothing opens or resolves its alerts again.
+        .where(Asset.retired_at.is_(None))
     )
 
 

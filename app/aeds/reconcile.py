@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.aeds.facts import CHUNK, all_facts
 from app.aeds.refresh import AedContext, Refreshed, apply_evaluations
+from app.feeds.changes import record_changes
 from app.gateways.liveness import refresh_gateways
 
 
@@ -31,6 +32,11 @@ def reconcile(session: Session, now: datetime, ctx: AedContext) -> dict[str, int
             batch = []
     if batch:
         _add(total, apply_evaluations(session, batch, now, ctx))
+    # Writers follow their own changes (refresh.follow_changes); a status this pass
+    # finds moved reaches the public feed here, and the coverage through its own job,
+    # which recomputes the whole model every few minutes (app/coverage/jobs.py): after
+    # a restore that can be every AED, too many for one neighbourhood at a time.
+    record_changes(session, [aid for aid, _old, _new in total.moved], now, ctx.tz)
     return {
         "aeds": total.evaluated, "status_moved": len(total.moved),
         "opened": len(total.alerts.opened) + len(gateways.alerts.opened),

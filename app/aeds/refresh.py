@@ -24,7 +24,10 @@ from app.alerts.catalogue import KINDS
 from app.alerts.lifecycle import Subject
 from app.alerts.policy import AlertPolicy
 from app.config import ReadinessPolicy, Settings
+from app.coverage.freshness import track_coverage
+from app.feeds.changes import record_changes
 from app.models import Asset
+from app.sql_rows import is_postgresql, loaded_by_id, rows_as_values
 
 #: Every alert kind about an AED: the evaluation decides them all.
 AED_KINDS = frozenset(k.code for k in KINDS.values() if k.subject == "asset")
@@ -32,13 +35,23 @@ AED_KINDS = frozenset(k.code for k in KINDS.values() if k.subject == "asset")
 _ASSET: Table = Asset.__table__  # type: ignore[assignment]
 # One statement for whatever of the answer changed (status, reasons, next look): the
 # status's time moves only when the status does.
-_ANSWER_UPDATE = (
-    update(_ASSET).where(_ASSET.c.id == bindparam("b_id"))
-    .values(status=bindparam("status"), status_reasons=bindparam("status_reasons"),
-            reevaluate_at=bindparam("reevaluate_at"),
-            status_changed_at=case((_ASSET.c.status != bindparam("status"), bindparam("now")),
-                                   else_=_ASSET.c.status_changed_at))
-)
+_ANSWER_TYPES = {"b_id": "id", "status": "status", "status_reasons": "status_reasons",
+                 "reevaluate_at": "reevaluate_at", "now": "status_changed_at"}
+
+
+def _answer_update(v: Any) -> Any:
+    """The UPDATE of answers whose values are ``v[name]`` (bound parameters, or the columns
+    of a set of rows)."""
+    return (
+        update(_ASSET).where(_ASSET.c.id == v["b_id"])
+        .values(status=v["status"], status_reasons=v["status_reasons"],
+                reevaluate_at=v["reevaluate_at"],
+                status_changed_at=case((_ASSET.c.status != v["status"], v["now"]),
+                                       else_=_ASSET.c.status_changed_at))
+    )
+
+
+_ANSWER_UPDATE = _answer_update({name: bindparam(name) for name in _ANSWER_TYPES})
 _INCIDENT_UPDATE = (
     update(_ASSET).where(_ASSET.c.id == bindparam("b_id"), _ASSET.c.in_use_since.is_(None))
     .values(in_use_since=bindparam("in_use_since"))
@@ -70,7 +83,18 @@ def refresh_aeds(session: Session, asset_ids: Iterable[int], now: datetime,
                  ctx: AedContext) -> Refreshed:
     """Evaluate these AEDs (other assets are skipped) and apply the result."""
     session.flush()  # the caller's changes are facts too
-    return apply_evaluations(session, list(load_facts(session, list(asset_ids))), now, ctx)
+    ids = list(asset_ids)
+    out = apply_evaluations(session, list(load_facts(session, ids)), now, ctx)
+    follow_changes(session, ids, now, ctx)
+    return out
+
+
+def follow_changes(session: Session, asset_ids: Sequence[int], now: datetime,
+                   ctx: AedContext) -> None:
+    """What follows the evaluation of AEDs that may have changed: the coverage they give
+    and their public record (app/feeds/changes.py), in the same transaction."""
+    track_coverage(session, asset_ids, now, ctx.tz)
+    record_changes(session, asset_ids, now, ctx.tz)
 
 
 def apply_evaluations(session: Session, rows: Sequence[tuple[AedFacts, StoredStatus]],
@@ -121,9 +145,9 @@ def _write(session: Session, stmt: Any, rows: list[dict[str, Any]],
     """Through the mapped object where the session holds one (so the caller sees the
     new values), else one executemany UPDATE."""
     plain: list[dict[str, Any]] = []
+    held = loaded_by_id(session, Asset) if rows else {}
     for row in rows:
-        key = session.identity_key(Asset, row["b_id"])
-        loaded = session.identity_map.get(key)
+        loaded = held.get(row["b_id"])
         if loaded is None:
             plain.append(row)
             continue
@@ -133,5 +157,10 @@ def _write(session: Session, stmt: Any, rows: list[dict[str, Any]],
             continue
         for name in columns:
             setattr(loaded, name, row[name])
-    if plain:
-        session.execute(stmt, plain, execution_options={"synchronize_session": False})
+    if not plain:
+        return
+    if stmt is _ANSWER_UPDATE and is_postgresql(session):  # the many rows of a sweep
+        session.execute(_answer_update(rows_as_values(_ASSET, plain, _ANSWER_TYPES).c),
+                        execution_options={"synchronize_session": False})
+        return
+    session.execute(stmt, plain, execution_options={"synchronize_session": False})

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-SubjectType = Literal["asset", "site", "gateway"]
+SubjectType = Literal["asset", "site", "gateway", "responder"]
 
 #: Most severe first; the position is the rank (0 is the most urgent).
 SEVERITIES: tuple[str, ...] = ("urgent", "critical", "warning", "info")
@@ -75,10 +75,23 @@ KINDS: dict[str, AlertKind] = _kinds(
     AlertKind("stock_low", "site", "warning", True, detail_keys=("items",)),
     AlertKind("stock_expiring", "site", "warning", True, detail_keys=("lots", "earliest")),
     AlertKind("stock_expired", "site", "critical", True, detail_keys=("lots", "earliest")),
+    # The training programme: a responder's first-aider certificate (stage = lead-time
+    # stage in days, 0 once expired), and a site short of certified responders.
+    AlertKind("certificate_expiring", "responder", "warning", True, detail_keys=("expiry",)),
+    AlertKind("certificate_expired", "responder", "warning", True, detail_keys=("expiry",)),
+    AlertKind("responders_below_minimum", "site", "warning", True,
+              detail_keys=("responders", "minimum")),
 )
 
 URGENT_KINDS: frozenset[str] = frozenset(k.code for k in KINDS.values() if k.urgent)
 INCIDENT_KINDS: frozenset[str] = frozenset(k.code for k in KINDS.values() if k.incident)
+
+#: Detail key of an AED's alert: the coverage the AED carries (app/coverage/costs.py), in
+#: percent of the area-week. Set by coverage, not by the rule that raised the alert.
+COVERAGE_LOST = "coverage_lost"
+#: Detail keys that other subjects add to an alert after it is raised: kept when the rule
+#: updates the alert, and no difference to what the rule wants (app/alerts/apply.py).
+ANNOTATION_KEYS: frozenset[str] = frozenset({COVERAGE_LOST})
 
 
 class UnknownAlertKind(ValueError):

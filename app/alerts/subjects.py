@@ -1,13 +1,14 @@
 """Who an alert is about, by name, and the alert's words for a reader (app/alerts/texts.py).
 
 Pages, the API and notifications show many alerts at once: the names of their assets,
-sites and gateways are read in one query per subject type, never one per alert.
+sites, gateways and responders are read in one query per subject type, never one per
+alert.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from sqlalchemy import select
@@ -15,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from app.alerts import texts
 from app.i18n.words import is_english
-from app.models import Alert, Asset, Gateway, Site
+from app.models import Alert, Asset, Gateway, Responder, Site
+from app.training.words import ERASED
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,8 @@ class Names:
     assets: dict[int, Name]
     sites: dict[int, Name]
     gateways: dict[str, Name]
+    #: Responders by id (their alerts have no site: the subject id is the responder's).
+    responders: dict[int, Name] = field(default_factory=dict)
 
     def subject(self, alert: Alert) -> Name:
         """The asset's, site's or gateway's name; its id when the row is gone."""
@@ -50,6 +54,8 @@ class Names:
             found = self.sites.get(alert.site_id)
         elif alert.subject_type == "gateway" and alert.gateway_id is not None:
             found = self.gateways.get(alert.gateway_id)
+        elif alert.subject_type == "responder" and alert.subject_id.isdigit():
+            found = self.responders.get(int(alert.subject_id))
         return found or Name(alert.subject_id)
 
     def site(self, alert: Alert) -> Name | None:
@@ -61,6 +67,8 @@ def names_of(session: Session, alerts: Iterable[Alert]) -> Names:
     asset_ids = {a.asset_id for a in rows if a.asset_id is not None}
     site_ids = {a.site_id for a in rows if a.site_id is not None}
     gateway_ids = {a.gateway_id for a in rows if a.gateway_id is not None}
+    responder_ids = {int(a.subject_id) for a in rows
+                     if a.subject_type == "responder" and a.subject_id.isdigit()}
     names = Names({}, {}, {})
     if asset_ids:
         for aid, name, name_en in session.execute(
@@ -74,6 +82,10 @@ def names_of(session: Session, alerts: Iterable[Alert]) -> Names:
         for gid, label in session.execute(
                 select(Gateway.id, Gateway.name).where(Gateway.id.in_(gateway_ids))):
             names.gateways[gid] = Name(label or gid)
+    if responder_ids:
+        for rid, name in session.execute(
+                select(Responder.id, Responder.name).where(Responder.id.in_(responder_ids))):
+            names.responders[rid] = Name(name) if name else Name(ERASED.zh, ERASED.en)
     return names
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from string import Formatter
 from typing import Any, Protocol
 
+from app.alerts.catalogue import COVERAGE_LOST
 from app.i18n.when import local_day, local_moment
 from app.i18n.words import Words, is_english
 
@@ -58,8 +59,10 @@ def _pair(raw: Mapping[str, Any]) -> Words:
     return Words(str(raw["zh"]), str(raw["en"]))
 
 
-#: The table of resolution words in that file (every other table is a kind).
+#: The table of resolution words in that file (every other table is a kind but this).
 RESOLUTIONS_TABLE = "resolutions"
+#: The table of the words for what an AED's alert costs in coverage (app/coverage).
+COVERAGE_TABLE = "coverage_cost"
 
 
 def load_words(path: Path = WORDS_FILE) -> dict[str, KindWords]:
@@ -70,7 +73,7 @@ def load_words(path: Path = WORDS_FILE) -> dict[str, KindWords]:
             sentences=tuple(_pair(s) for s in entry.get("sentences", ())),
             causes={c: _pair(w) for c, w in entry.get("causes", {}).items()} or None,
         )
-        for code, entry in data.items() if code != RESOLUTIONS_TABLE
+        for code, entry in data.items() if code not in (RESOLUTIONS_TABLE, COVERAGE_TABLE)
     }
 
 
@@ -80,9 +83,12 @@ def load_resolution_words(path: Path = WORDS_FILE) -> dict[str, Words]:
 
 
 WORDS: dict[str, KindWords] = load_words()
+COVERAGE_WORDS: Words = _pair(tomllib.loads(WORDS_FILE.read_text("utf-8"))[COVERAGE_TABLE])
 RESOLUTION_WORDS: dict[str, Words] = load_resolution_words()
 #: "superseded by aed_in_use": the code, then the kind that took the alert's place.
 SUPERSEDED = "superseded"
+#: "retired: 设备报废": the asset was retired (app/registry), then the reason given.
+RETIRED = "retired"
 
 SEVERITY_WORDS: dict[str, Words] = {
     "urgent": Words("紧急", "Urgent"), "critical": Words("严重", "Critical"),
@@ -98,7 +104,7 @@ STATE_WORDS: dict[str, Words] = {
 DAY_KEYS = frozenset({"expiry", "due", "earliest"})
 MOMENT_KEYS = frozenset({"at", "since", "last_seen"})
 NUMBER_KEYS = frozenset({"temp_c", "min_c", "max_c", "battery_pct", "min_pct", "limit_min",
-                         "lots", "items"})
+                         "lots", "items", "responders", "minimum"})
 ID_KEYS = frozenset({"device"})
 CODE_KEYS = frozenset({"cause"})
 KNOWN_KEYS = DAY_KEYS | MOMENT_KEYS | NUMBER_KEYS | ID_KEYS | CODE_KEYS
@@ -127,12 +133,17 @@ def state_word(state: str, locale: str | None) -> str:
 def resolution_text(resolution: str | None, locale: str | None, subject: str = "") -> str:
     """How an alert ended, in ``locale``, led by ``subject`` when given: a resolution code
     in words ("cleared" → "已恢复正常" / "back to normal", "superseded by aed_in_use" →
-    "已转为“AED 被取出使用”"); anything else is a person's own words, shown as typed."""
+    "已转为“AED 被取出使用”", "retired: 设备报废" → "已停用:设备报废"); anything else is a
+    person's own words, shown as typed."""
     code, _, newer = (resolution or "").partition(" by ")
+    retired, _, reason = (resolution or "").partition(": ")
     if code == SUPERSEDED and newer:
         sentence = RESOLUTION_WORDS[SUPERSEDED].in_(locale).format(kind=title(newer, locale))
+    elif retired == RETIRED and reason:
+        sentence = RESOLUTION_WORDS[RETIRED].in_(locale).format(reason=reason)
     else:
-        words = RESOLUTION_WORDS.get(resolution or "") if code != SUPERSEDED else None
+        words = (RESOLUTION_WORDS.get(resolution or "")
+                 if code != SUPERSEDED and resolution != RETIRED else None)
         sentence = words.in_(locale) if words else (resolution or "")
     return _led(subject, sentence, locale)
 
@@ -142,7 +153,15 @@ def text(alert: AlertFacts, locale: str | None, tz: tzinfo, subject: str = "",
     """The alert as one sentence in ``locale``, led by ``subject`` (the asset's, site's or
     gateway's name in that language) when given; moments in ``tz``, the year only when it
     is not ``now``'s (default: the current moment)."""
-    return _led(subject, _sentence(alert, locale, tz, now or datetime.now(UTC)), locale)
+    sentence = _sentence(alert, locale, tz, now or datetime.now(UTC))
+    return _led(subject, sentence + _coverage_cost(alert, locale), locale)
+
+
+def _coverage_cost(alert: AlertFacts, locale: str | None) -> str:
+    """", coverage cost: 1.2 % ..." when coverage has marked the alert (app/coverage)."""
+    detail = alert.detail if isinstance(alert.detail, Mapping) else {}
+    shown = _number(detail.get(COVERAGE_LOST))
+    return COVERAGE_WORDS.in_(locale).format(coverage_lost=shown) if shown is not None else ""
 
 
 def _led(subject: str, sentence: str, locale: str | None) -> str:

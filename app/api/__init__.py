@@ -7,12 +7,18 @@ their operations on it (route modules import the blueprint, never this package).
 from app.api import (  # noqa: F401  (routes register on import)
     alerts,
     assets,
+    courses,
+    coverage,
     dead_letters,
     gateways,
+    hours,
     inspections,
     map_features,
     nearest,
     openapi,
+    people,
+    public_feed,
+    responders,
     sites,
     stock,
 )

@@ -16,12 +16,26 @@ from app.api.access import Access
 from app.api.blueprint import api
 from app.api.listing import Rows, count, where_given
 from app.api.problems import not_found
+from app.api.registry_writes import WRITE_ERRORS, answer, committed, found
 from app.api.response_cache import ResponseCache, VersionMemo
-from app.api.schemas.assets import Asset, AssetPage, AssetQuery, AssetRef, AssetSummary
-from app.extensions import db_session
+from app.api.schemas.assets import (
+    GUARDIAN_FIELDS,
+    Asset,
+    AssetChanges,
+    AssetPage,
+    AssetQuery,
+    AssetRef,
+    AssetSummary,
+    NewAsset,
+)
+from app.api.schemas.registry import HoursCheck, Retire, given
+from app.auth.permissions import can_see_personal_data
+from app.extensions import db_session, get_aed_context
 from app.mapping.public_policy import asset_is_public, public_asset_body, public_asset_clause
 from app.models import Asset as AssetRow
-from app.models import Site
+from app.models import Site, utcnow
+from app.registry.operations import create_asset, device_ref, edit_asset, retire_asset
+from maps.hours import check_hours
 
 _cache = ResponseCache()
 _version = VersionMemo()
@@ -52,6 +66,13 @@ def _row_summary(row: Any) -> AssetSummary:
     )
 
 
+def hours_check(value: str | None) -> HoursCheck | None:
+    if not value:
+        return None
+    check = check_hours(value)
+    return HoursCheck(valid=check.valid, reason=check.reason)
+
+
 def asset_body(asset: AssetRow, site: Site) -> Asset:
     return Asset(
         id=asset.id, external_id=asset.external_id, kind=asset.kind, name=asset.name,
@@ -61,9 +82,17 @@ def asset_body(asset: AssetRow, site: Site) -> Asset:
         battery_expiry=asset.battery_expiry, last_inspection_at=asset.last_inspection_at,
         access_hours=asset.access_hours, monitored=asset.device_pk is not None,
         manufacturer=asset.manufacturer, model=asset.model, serial=asset.serial,
-        cabinet=asset.cabinet, indoor=asset.indoor, public=asset.public,
+        cabinet=asset.cabinet, cabinet_en=asset.cabinet_en, level=asset.level,
+        indoor=asset.indoor, public=asset.public, install_date=asset.install_date,
+        paediatric_pads=bool(asset.paediatric_pads),
+        paediatric_pad_expiry=asset.paediatric_pad_expiry,
+        access_hours_check=hours_check(asset.access_hours),
+        guardian_name=asset.guardian_name, guardian_phone=asset.guardian_phone,
+        device=device_ref(asset.device),
+        photo_url=(f"/photos/{asset.photo_path}" if asset.photo_path else None),
         maintenance_until=asset.maintenance_until, in_use_since=asset.in_use_since,
-        status_changed_at=asset.status_changed_at,
+        status_changed_at=asset.status_changed_at, retired_at=asset.retired_at,
+        retired_reason=asset.retired_reason,
     )
 
 
@@ -71,6 +100,8 @@ def _list_query(q: AssetQuery, public: bool) -> Rows:
     query = select(*_LIST_COLUMNS).join(Site, AssetRow.site_id == Site.id).order_by(AssetRow.id)
     if public:
         query = query.where(public_asset_clause())
+    elif not q.include_retired:
+        query = query.where(AssetRow.retired_at.is_(None))
     query = where_given(query, [
         (AssetRow.kind, q.kind), (AssetRow.status, q.status), (AssetRow.site_id, q.site_id),
         (Site.team_id, q.team_id)])
@@ -137,8 +168,58 @@ def get_asset(asset_id: int) -> ResponseReturnValue:
         raise not_found("asset")
     body = asset_body(*row).model_dump(mode="json")
     if current_user.is_authenticated:
-        return jsonify(body)
+        return jsonify(_for_caller(body))
     if not asset_is_public(row[0]):
         # Indistinguishable from a missing one: the public learns nothing of it.
         raise not_found("asset")
     return jsonify(public_asset_body(body))
+
+
+def _for_caller(body: dict[str, Any]) -> dict[str, Any]:
+    """A signed-in caller's body: the guardian only for those who may see personal data."""
+    if can_see_personal_data(current_user):
+        return body
+    return {k: v for k, v in body.items() if k not in GUARDIAN_FIELDS}
+
+
+# --- registry editing: coordinators and admins, through the one validator -------------
+
+def _answer(asset: AssetRow, created: bool = False) -> ResponseReturnValue:
+    return answer(asset_body(asset, asset.site),
+                  f"/api/v1/assets/{asset.id}" if created else None)
+
+
+@api.post("/assets", summary="Add an AED or a first-aid kit", body=NewAsset, reply=Asset,
+          status=201, access=Access.COORDINATOR, errors=WRITE_ERRORS,
+          description="Answers with the new asset as GET /assets/{asset_id} does. Its "
+          "readiness is evaluated at once.")
+def add_asset(body: NewAsset) -> ResponseReturnValue:
+    done = committed(lambda: create_asset(db_session(), given(body), utcnow(),
+                                          get_aed_context()), "asset")
+    return _answer(done.row, created=True)
+
+
+@api.route("patch", "/assets/<int:asset_id>", summary="Change an AED or a kit",
+           path=AssetRef, body=AssetChanges, reply=Asset, access=Access.COORDINATOR,
+           errors={409: "The asset is retired", **WRITE_ERRORS},
+           description="Only the members sent change. A change of dates, position, hours, "
+           "site or device evaluates the AED again at once.")
+def change_asset(asset_id: int, body: AssetChanges) -> ResponseReturnValue:
+    asset = found(db_session().get(AssetRow, asset_id), "asset")
+    committed(lambda: edit_asset(db_session(), asset, given(body), utcnow(),
+                                 get_aed_context()), "asset")
+    return _answer(asset)
+
+
+@api.post("/assets/<int:asset_id>/retire", summary="Retire an AED or a kit", path=AssetRef,
+          body=Retire, reply=Asset, access=Access.COORDINATOR,
+          errors={409: "Already retired", **WRITE_ERRORS},
+          description="Out of service for good: it keeps its record and history, leaves "
+          "the maps, worklists and nearest, and its open alerts are resolved with the "
+          "reason (\"retired: <reason>\").")
+def retire(asset_id: int, body: Retire) -> ResponseReturnValue:
+    asset = found(db_session().get(AssetRow, asset_id), "asset")
+    committed(lambda: retire_asset(db_session(), asset, body.reason, utcnow(),
+                                   get_aed_context(), getattr(current_user, "id", None)),
+              "asset")
+    return _answer(asset)

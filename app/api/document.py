@@ -121,9 +121,10 @@ def _operation(op: Operation, schemas: dict[Any, Any], components: dict[str, Any
     if op.body is not None:
         out["requestBody"] = {"required": True, "content": {
             JSON: {"schema": schemas[((op.endpoint, "body"), "validation")]}}}
+    reply = schemas[((op.endpoint, "reply"), "serialization")]
     responses: dict[str, Any] = {str(op.status): {
         "description": op.reply_description,
-        "content": {JSON: {"schema": schemas[((op.endpoint, "reply"), "serialization")]}}}}
+        "content": {media: {"schema": reply} for media in op.media_types}}}
     for status, description in sorted(_errors(op).items()):
         responses[str(status)] = _problem(description, problem_ref)
     out["responses"] = responses

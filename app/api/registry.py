@@ -47,6 +47,8 @@ class Operation:
     #: Problem statuses of the operation's own (not found, another team's, conflicts).
     errors: Mapping[int, str] = field(default_factory=dict)
     description: str | None = None
+    #: Media types a success answers with, the reply model describing each.
+    media_types: tuple[str, ...] = ("application/json",)
 
     @property
     def path_template(self) -> str:
@@ -70,6 +72,7 @@ class RouteOptions(TypedDict, total=False):
     body: type[BaseModel]
     errors: Mapping[int, str]
     description: str
+    media_types: tuple[str, ...]
 
 
 class Registry:

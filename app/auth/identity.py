@@ -32,6 +32,8 @@ class AuthUser:
     session_epoch: int
     locale: str | None
     via_token: bool = False
+    #: A password someone else chose: the browser may only reach the change page.
+    must_change_password: bool = False
 
     is_authenticated = True
     is_active = True
@@ -43,6 +45,7 @@ class AuthUser:
             id=user.id, username=user.username, display_name=user.display_name,
             role=user.role, team_id=user.team_id, session_epoch=user.session_epoch,
             locale=user.locale, via_token=via_token,
+            must_change_password=user.must_change_password,
         )
 
     def get_id(self) -> str:
@@ -70,6 +73,7 @@ class Anonymous(AnonymousUserMixin):
     display_name = ""
     username = ""
     locale = None
+    must_change_password = False
 
 
 def load_session_user(session_id: str) -> AuthUser | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -80,7 +80,31 @@ def login() -> ResponseReturnValue:
     audit.attach_actor(dbs, audit.Actor(user.id, user.username))
     audit.record(dbs, "login", "user_account", str(user.id), None, {"ip": request.remote_addr})
     dbs.commit()
+    if user.must_change_password:
+        return redirect(url_for(PASSWORD_PAGE, next=safe_next(next_url)))
     return redirect(safe_next(next_url))
+
+
+#: Where a person whose password someone else chose picks their own (app/web).
+PASSWORD_PAGE = "web.account_password"  # noqa: S105 - an endpoint, not a secret
+#: What such a person may still reach before they have.
+_OPEN_BEFORE_PASSWORD_CHANGE = frozenset({
+    PASSWORD_PAGE, "auth.logout", "auth.login", "auth.switch_language", "static",
+    "web.healthz",
+})
+
+
+@bp.before_app_request
+def _password_change_first() -> ResponseReturnValue | None:
+    """A browser signed in with a password someone else chose reaches nothing but the
+    change page (an API token is a credential of its own and is not held up)."""
+    if request.endpoint in _OPEN_BEFORE_PASSWORD_CHANGE:
+        return None
+    if not current_user.must_change_password or getattr(current_user, "via_token", False):
+        return None
+    if request.path.startswith("/api/"):
+        abort(403, description="Choose your own password at /account/password first.")
+    return redirect(url_for(PASSWORD_PAGE, next=request.full_path.rstrip("?")))
 
 
 @bp.post("/logout")

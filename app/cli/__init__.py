@@ -8,6 +8,7 @@ from app.cli import db_commands, demo_commands, ingest_commands, scheduler_comma
 from app.cli.config_commands import push_configs
 from app.cli.gateway_commands import gateway as gateway_group
 from app.importexport import cli as importexport_cli
+from app.training.cli import training
 
 
 def register_cli(app: Flask) -> None:
@@ -21,3 +22,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(scheduler_commands.jobs)
     app.cli.add_command(ingest_commands.ingest_cmd)
     app.cli.add_command(gateway_group)
+    app.cli.add_command(training)

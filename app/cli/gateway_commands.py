@@ -1,4 +1,5 @@
-"""`flask --app app gateway add|rotate|revoke|list|broker-init`: gateway credentials."""
+"""`flask --app app gateway add|rotate|revoke|list|broker-init|broker-upgrade`: gateway
+credentials."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from app.gateways.provisioning import (
     list_gateways,
     revoke_gateway,
     rotate_gateway,
+    upgrade_broker_roles,
 )
 
 CLI_ACTOR = Actor(None, "cli")
@@ -125,6 +127,16 @@ def revoke_cmd(gateway_id: str) -> None:
     with _provisioning() as session:
         revoke_gateway(session, _admin(), gateway_id)
     click.echo(f"gateway {gateway_id} revoked")
+
+
+@gateway.command("broker-upgrade")
+@with_appcontext
+def broker_upgrade_cmd() -> None:
+    """Give the live broker's roles what this version needs (each gateway may read its
+    own ack topic; the server account may write it). Safe to repeat."""
+    with _provisioning() as session:
+        added = upgrade_broker_roles(session, _admin(), get_settings().mqtt_topic_root)
+    click.echo(f"broker roles upgraded: {added} ACL(s) added")
 
 
 @gateway.command("list")

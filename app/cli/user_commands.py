@@ -1,4 +1,6 @@
-"""`flask --app app user add|token|passwd|list`: real accounts from the command line."""
+"""`flask --app app user add|passwd|token|revoke-token|list`: accounts from the command
+line, through the same operations as the web pages (app/people), acting as the
+installation's operator."""
 
 from __future__ import annotations
 
@@ -8,15 +10,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.auth.passwords import PasswordPolicyError, hash_password
 from app.auth.tokens import issue_token, revoke_token
 from app.extensions import db_session
 from app.models import ROLES, Team, User
+from app.people.accounts import AccountDraft, create_account
+from app.people.authority import COMMAND_LINE
+from app.people.invalid import PeopleInvalid
+from app.people.passwords import reset_password
+
+#: How this command names the fields the operations report problems with.
+_OPTION_OF = {"username": "USERNAME", "display_name": "--name", "role": "--role",
+              "team_id": "--team", "locale": "--locale", "password": "password"}
+_TEMPORARY = click.option(
+    "--temporary", is_flag=True,
+    help="The person must choose their own password at their next login.")
 
 
 def _cli_session() -> Session:
     session = db_session()
-    audit.attach_actor(session, audit.Actor(None, "cli"))
+    audit.attach_actor(session, COMMAND_LINE.actor)
     return session
 
 
@@ -27,11 +39,9 @@ def _account(session: Session, username: str) -> User:
     return account
 
 
-def _password_hash(password: str) -> str:
-    try:
-        return hash_password(password)
-    except PasswordPolicyError as exc:
-        raise click.ClickException(str(exc)) from None
+def _refused(invalid: PeopleInvalid) -> click.ClickException:
+    return click.ClickException("; ".join(
+        f"{_OPTION_OF.get(p.name, p.name)}: {p.text}" for p in invalid))
 
 
 @click.group("user")
@@ -45,39 +55,43 @@ def user() -> None:
 @click.option("--team", "team_code", default=None, help="Team code (volunteers need one).")
 @click.option("--name", "display_name", default=None, help="Display name.")
 @click.option("--locale", type=click.Choice(["zh_CN", "en"]), default="zh_CN")
+@_TEMPORARY
 @click.password_option(help="Prompted for if not given.")
 @with_appcontext
 def add_user(username: str, role: str, team_code: str | None, display_name: str | None,
-             locale: str, password: str) -> None:
+             locale: str, temporary: bool, password: str) -> None:
     """Create an account; the password is hashed with scrypt."""
     session = _cli_session()
-    if session.scalar(select(User).where(User.username == username)):
-        raise click.ClickException(f"user {username!r} already exists")
     team = None
     if team_code:
         team = session.scalar(select(Team).where(Team.code == team_code))
         if team is None:
             codes = ", ".join(session.scalars(select(Team.code)).all()) or "none"
             raise click.ClickException(f"unknown team {team_code!r} (known: {codes})")
-    if role == "volunteer" and team is None:
-        raise click.ClickException("a volunteer needs --team (they act on their team's sites)")
-    session.add(User(username=username, display_name=display_name or username, role=role,
-                     team=team, password_hash=_password_hash(password), locale=locale,
-                     active=True))
+    draft = AccountDraft(display_name=display_name or username, role=role,
+                         team_id=team.id if team else None, locale=locale)
+    try:
+        create_account(session, COMMAND_LINE, username, draft, password,
+                       must_change=temporary)
+    except PeopleInvalid as invalid:
+        raise _refused(invalid) from None
     session.commit()
     click.echo(f"created {role} {username}" + (f" in team {team_code}" if team_code else ""))
 
 
 @user.command("passwd")
 @click.argument("username")
+@_TEMPORARY
 @click.password_option()
 @with_appcontext
-def set_password(username: str, password: str) -> None:
+def set_password(username: str, temporary: bool, password: str) -> None:
     """Change a password; every existing session of the user ends."""
     session = _cli_session()
     account = _account(session, username)
-    account.password_hash = _password_hash(password)
-    account.session_epoch += 1
+    try:
+        reset_password(session, COMMAND_LINE, account, password, must_change=temporary)
+    except PeopleInvalid as invalid:
+        raise _refused(invalid) from None
     session.commit()
     click.echo(f"password changed for {username}")
 
@@ -111,5 +125,7 @@ def drop_token(username: str) -> None:
 def list_users() -> None:
     for account in db_session().scalars(select(User).order_by(User.username)):
         team = account.team.code if account.team else "-"
-        click.echo(f"{account.username}\t{account.role}\t{team}\t"
-                   f"{'active' if account.active else 'disabled'}")
+        state = "active" if account.active else "disabled"
+        if account.active and account.must_change_password:
+            state += " (must change password)"
+        click.echo(f"{account.username}\t{account.role}\t{team}\t{state}")

@@ -29,7 +29,9 @@ SUBDISTRICTS: list[tuple[str, str, str]] = [
     ("changhai", "长海路街道红十字会", "Changhai Road Subdistrict Red Cross"),
 ]
 
-# (code, Chinese, English, organisation code, leader)
+# (code, Chinese, English, organisation code, leader). The seven district teams
+# (区属红十字志愿服务队) are the article's; the subdistricts' AED check teams are the
+# demo's own. Leaders' names are invented.
 TEAMS: list[tuple[str, str, str, str, str]] = [
     ("shanxin", "善馨红十字应急志愿服务队", "Shanxin Red Cross Emergency Volunteers",
      "yp-redcross", "李志强"),
@@ -40,6 +42,11 @@ TEAMS: list[tuple[str, str, str, str, str]] = [
     ("dinghai-aed", "定海路街道AED巡检队", "Dinghai AED Check Team", "dinghailu", "孙建国"),
     ("tongxiao", "同晓红十字志愿服务队", "Tongxiao Red Cross Volunteers", "yp-redcross", "周敏"),
     ("aikang", "爱康红十字志愿服务队", "Aikang Red Cross Volunteers", "yp-redcross", "吴芳"),
+    ("gehaiying", "葛海英博爱驿站", "Ge Haiying Humanity Station", "yp-redcross", "何丽萍"),
+    ("yushikang", "御视康红十字志愿服务队", "Yushikang Red Cross Volunteers (eye care)",
+     "yp-redcross", "林志明"),
+    ("stemcell-yp", "红十字造血干细胞杨浦分队", "Red Cross Stem Cell Donor Volunteers, Yangpu",
+     "yp-redcross", "徐海燕"),
 ]
 
 

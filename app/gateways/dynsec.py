@@ -60,15 +60,19 @@ def _acl(acltype: str, topic: str, allow: bool = True, priority: int = 0) -> dic
     return {"acltype": acltype, "topic": topic, "allow": allow, "priority": priority}
 
 
+# What the server sends a gateway: its desired config and its end-to-end acks.
+SERVER_TO_GATEWAY = ("config", "ack")
+
+
 def gateway_acls(gateway_id: str, topic_root: str) -> list[dict[str, Any]]:
     base = f"{topic_root}/gw/{check_gateway_id(gateway_id)}"
+    # Higher priority is checked first: config and ack are the server's to write.
     return [
-        # Higher priority is checked first: the config topic is the server's to write.
-        _acl("publishClientSend", f"{base}/config", allow=False, priority=10),
+        *(_acl("publishClientSend", f"{base}/{kind}", allow=False, priority=10)
+          for kind in SERVER_TO_GATEWAY),
         _acl("publishClientSend", f"{base}/#"),
-        _acl("subscribePattern", f"{base}/config"),
-        _acl("publishClientReceive", f"{base}/config"),
-        _acl("unsubscribePattern", f"{base}/config"),
+        *(_acl(acltype, f"{base}/{kind}") for kind in SERVER_TO_GATEWAY
+          for acltype in ("subscribePattern", "publishClientReceive", "unsubscribePattern")),
     ]
 
 
@@ -79,9 +83,49 @@ def ingest_acls(topic_root: str) -> list[dict[str, Any]]:
         _acl("unsubscribePattern", f"{topic_root}/#"),
         _acl("unsubscribePattern", f"$share/{INGEST_SHARE_GROUP}/{topic_root}/#"),
         _acl("publishClientReceive", f"{topic_root}/#"),
-        # The server writes desired configs (retained) and nothing else.
-        _acl("publishClientSend", f"{topic_root}/gw/+/config"),
+        # The server writes desired configs (retained) and acks, and nothing else.
+        *(_acl("publishClientSend", f"{topic_root}/gw/+/{kind}") for kind in SERVER_TO_GATEWAY),
     ]
+
+
+def _acl_key(acl: dict[str, Any]) -> tuple[str, str]:
+    return str(acl.get("acltype")), str(acl.get("topic"))
+
+
+def missing_acls(have: list[dict[str, Any]], want: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ACLs of `want` that `have` lacks (by type and topic; `have` wins on a clash)."""
+    present = {_acl_key(a) for a in have}
+    return [a for a in want if _acl_key(a) not in present]
+
+
+def wanted_role_acls(rolename: str, topic_root: str) -> list[dict[str, Any]] | None:
+    """The ACLs this version gives a role of ours, or None for a role that is not ours."""
+    if rolename == INGEST_ROLE:
+        return ingest_acls(topic_root)
+    if rolename.startswith(GATEWAY_ROLE_PREFIX):
+        gateway_id = rolename[len(GATEWAY_ROLE_PREFIX):]
+        return gateway_acls(gateway_id, topic_root) if is_valid_id(gateway_id) else None
+    return None
+
+
+def upgrade_document(document: dict[str, Any], topic_root: str) -> int:
+    """Add what a dynamic-security file made by an older version lacks (the ack topic)
+    to the roles of ours, in place; returns how many ACLs were added. Only while the
+    broker is stopped: the plugin rewrites the file on every change."""
+    added = 0
+    for role in document.get("roles", []):
+        want = wanted_role_acls(str(role.get("rolename", "")), topic_root)
+        if want is None:
+            continue
+        extra = missing_acls(role.setdefault("acls", []), want)
+        role["acls"].extend(extra)
+        added += len(extra)
+    return added
+
+
+def add_role_acl_commands(rolename: str, acls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For a live broker: the addRoleACL commands that give `rolename` these ACLs."""
+    return [{"command": "addRoleACL", "rolename": rolename, **acl} for acl in acls]
 
 
 def admin_acls() -> list[dict[str, Any]]:

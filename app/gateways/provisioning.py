@@ -152,6 +152,29 @@ def revoke_gateway(session: Session, admin: BrokerAdmin, gateway_id: str) -> Non
     admin.execute(dynsec.delete_gateway_commands(gateway_id), ignore_missing=True)
 
 
+def upgrade_broker_roles(session: Session, admin: BrokerAdmin, topic_root: str) -> int:
+    """Give the live broker's roles what this version needs (the ack topic for every
+    gateway and for the server account); returns how many ACLs were added. Repeating it
+    adds nothing."""
+    roles = [dynsec.INGEST_ROLE] + [
+        dynsec.gateway_role(gw) for gw in session.scalars(
+            select(Gateway.id).where(Gateway.revoked.is_(False)).order_by(Gateway.id))
+    ]
+    answers = admin.execute([{"command": "getRole", "rolename": r} for r in roles],
+                            ignore_missing=True)
+    commands: list[dict[str, Any]] = []
+    for rolename, answer in zip(roles, answers, strict=True):
+        role = answer.get("data", {}).get("role")
+        want = dynsec.wanted_role_acls(rolename, topic_root)
+        if role is None or want is None:
+            continue  # no broker account (an unmanaged gateway): nothing to upgrade
+        commands += dynsec.add_role_acl_commands(
+            rolename, dynsec.missing_acls(role.get("acls", []), want))
+    if commands:
+        admin.execute(commands)
+    return len(commands)
+
+
 @dataclass(frozen=True)
 class GatewayListing:
     gateway_id: str

@@ -13,11 +13,12 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
 from typing import Any
 
 from app.importexport.fields import ASSET_COLUMNS, SITE_COLUMNS, RowProblem
+from app.importexport.matching import OSM_KEY
 
 #: Largest import file: 20 MiB holds about 100,000 CSV rows (10,000 rows are about 2 MiB).
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -148,11 +149,29 @@ def decode_text(data: bytes) -> str:
     return text
 
 
-def read_csv(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def check_separator(header: list[str]) -> None:
+    """A header read as one cell holding ";" or tabs: the file is not comma-separated."""
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        raise FormatError(N_(
+            "The columns are separated by \"%(separator)s\", not by commas. In Excel "
+            "choose Save As → \"CSV UTF-8 (Comma delimited)\"."),
+            separator=";" if ";" in header[0] else "Tab")
+
+
+def needs_external_id(header: list[str]) -> None:
+    """The registry's files are keyed by external_id."""
+    if "external_id" not in header:
+        check_separator(header)
+        raise FormatError(N_("The first line must be a header with an external_id column."))
+
+
+def read_csv(text: str, check_header: Callable[[list[str]], None] = needs_external_id,
+             ) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number of the row's first line, row) pairs; the header is line 1.
 
     Blank lines (or lines of empty cells only) are skipped; a line with more or fewer
-    cells than the header is a RowProblem.
+    cells than the header is a RowProblem. ``check_header`` raises FormatError when the
+    header lacks what the rows need.
     """
     if text.startswith("\ufeff"):
         text = text[1:]  # Excel writes a BOM
@@ -165,13 +184,7 @@ def read_csv(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
     start = 1  # first line of the record being read
     try:
         header = [name.strip() for name in next(reader, [])]
-        if "external_id" not in header:
-            if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
-                raise FormatError(N_(
-                    "The columns are separated by \"%(separator)s\", not by commas. In Excel "
-                    "choose Save As → \"CSV UTF-8 (Comma delimited)\"."),
-                    separator=";" if ";" in header[0] else "Tab")
-            raise FormatError(N_("The first line must be a header with an external_id column."))
+        check_header(header)
         twice = sorted(name for name, n in Counter(header).items() if name and n > 1)
         if twice:
             raise FormatError(N_("The header names the column \"%(column)s\" more than once."),
@@ -347,7 +360,34 @@ def _feature_row(feature: Any, kind: str) -> dict[str, Any]:
         return RowProblem("coordinates must be [longitude, latitude], two numbers")
     row: dict[str, Any] = {"lon": coords[0], "lat": coords[1]}
     row.update(_untag(props, kind))
+    if kind == "assets":
+        links = source_links(props, feature.get("id"))
+        if links:
+            row["links"] = links
+        dated = next((props[k] for k in _SOURCE_DATE_TAGS if isinstance(props.get(k), str)), None)
+        if dated:
+            row["source_date"] = dated
     return row
+
+
+_OSM_ELEMENT = re.compile(r"(?:node|way|relation)/[0-9]{1,20}")
+#: Tags that say when the source record was last confirmed, best first (`@timestamp` is
+#: the last edit in an Overpass export with metadata).
+_SOURCE_DATE_TAGS = ("check_date", "survey:date", "@timestamp", "timestamp")
+_MAX_TAG = 255
+
+
+def source_links(props: dict[str, Any], feature_id: Any = None) -> dict[str, str]:
+    """The record's links to its source: `ref:*` tags, and the OSM element ("node/123",
+    from the feature's id or its `@id`), under the key "osm"."""
+    links = {k: v.strip() for k, v in props.items()
+             if k.startswith("ref:") and isinstance(v, str) and v.strip()
+             and len(k) <= _MAX_TAG and len(v.strip()) <= _MAX_TAG}
+    for candidate in (feature_id, props.get("@id"), props.get("id")):
+        if isinstance(candidate, str) and _OSM_ELEMENT.fullmatch(candidate):
+            links[OSM_KEY] = candidate
+            break
+    return links
 
 
 def _untag(props: dict[str, Any], kind: str) -> dict[str, Any]:

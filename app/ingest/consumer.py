@@ -8,6 +8,7 @@
   ingest's memory: a slow database makes the broker hold messages, not us.
 - Callbacks only enqueue, and never raise (an exception would kill paho's thread).
 - paho's own loop reconnects with backoff; every connect resubscribes.
+- The same client publishes the end-to-end acks to gateways (app/ingest/acks.py).
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ SHARE_GROUP = "ingest"
 # mid, qos, connection generation) -> item.
 ItemFactory = Callable[[str, bytes, int, int, int, int], T]
 
+
+# Our own QoS 1 publishes (gateway acks) in flight at once: paho's default of 20 would
+# make a fleet's acks queue behind each other's PUBACKs.
+PUBLISH_INFLIGHT = 1000
 
 # The message behind a failed callback is not acked, so the broker redelivers it.
 never_raises = guarded(log, "ignored; message stays unacked")
@@ -125,6 +130,7 @@ class MqttConsumer(Generic[T]):
             clean_session=None if v5 else False,
         )
         client.reconnect_delay_set(s.reconnect_min_s, s.reconnect_max_s)
+        client.max_inflight_messages_set(PUBLISH_INFLIGHT)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
@@ -170,6 +176,13 @@ class MqttConsumer(Generic[T]):
                 self._gone.wait(timeout)
         finally:
             self.client.loop_stop()
+
+    def publish(self, messages: Sequence[tuple[str, bytes]]) -> None:
+        """QoS 1, not retained. While disconnected paho keeps them for the next
+        connection; one lost is harmless (the gateway sends again and is acked again)."""
+        publish = self.client.publish
+        for topic, payload in messages:
+            publish(topic, payload, qos=1)
 
     def ack(self, items: Sequence[Inbound]) -> int:
         """Send PUBACKs for committed messages delivered on the current connection."""

@@ -8,8 +8,10 @@ and it sends a PUBACK only when the ingest process says the message is committed
 
 Frames to the ingest process: ("msgs", [(topic, payload, received_ts, size, mid, qos,
 generation), ...]), ("state", connected, subscribed, counters) (sent only by paho's
-thread, so states arrive in the order they happened), ("counts", counters) and ("stopped", counters). Frames from it: the ReceiverConfig first, then ("ack", [(generation, mid,
-qos), ...]), ("intake_off",) and ("stop", timeout_s).
+thread, so states arrive in the order they happened), ("counts", counters) and
+("stopped", counters). Frames from it: the ReceiverConfig first, then ("ack",
+[(generation, mid, qos), ...]), ("publish", [(topic, payload), ...]) (gateway acks),
+("intake_off",) and ("stop", timeout_s).
 """
 
 from __future__ import annotations
@@ -121,6 +123,8 @@ class Receiver:
                 # for the ingest process to read, and that waited for room its writer
                 # makes only after acking, both would wait forever.
                 self.stats.incr("acked", self.consumer.ack_ids(frame[1]))
+            elif kind == "publish":
+                self.consumer.publish(frame[1])
             elif kind == "intake_off":
                 self.consumer.stop_intake()
             elif kind == "stop":

@@ -89,6 +89,11 @@ class ReceiverLink:
             self._send(("ack", ids))
         return 0
 
+    def publish(self, messages: Sequence[tuple[str, bytes]]) -> None:
+        """Have the receiver publish these (QoS 1): gateway acks, after a commit."""
+        if messages:
+            self._send(("publish", list(messages)))
+
     def _send(self, frame: tuple[object, ...]) -> bool:
         with self._lock:
             channel = self._channel

@@ -19,6 +19,7 @@ from app.alerts.policy import AlertPolicy
 from app.config import Settings
 from app.db import Database
 from app.devices import BatchOutcome, FactsConfig
+from app.ingest.acks import AckCoalescer, AckPublisher
 from app.ingest.consumer import ConsumerSettings, MqttConsumer
 from app.ingest.inbox import Inbox
 from app.ingest.receiver_link import ReceiverLink
@@ -49,6 +50,10 @@ class IngestOptions:
     # "process": the MQTT client runs in a child process, so receiving and writing each
     # get a core; "thread": both in this process (one GIL; fewer processes to watch).
     receiver: str = "process"
+    # End-to-end acks to gateways (docs/protocol.md), at most one message per gateway
+    # per interval.
+    gateway_acks: bool = True
+    gateway_ack_interval_s: float = 1.0
 
 
 def _driver_autocommit(dbapi_conn: Any, _record: Any) -> None:
@@ -102,6 +107,11 @@ class IngestService:
         # (not the writer's BEGIN IMMEDIATE one): the notifier must not take the lock.
         self.notify_db = Database(settings.database_url)
         self.notifier = Notifier(self.notify_db, settings, policy)
+        self.acks = (
+            AckPublisher(AckCoalescer(settings.mqtt_topic_root, options.gateway_ack_interval_s),
+                         self.consumer.publish)
+            if options.gateway_acks else None
+        )
         self.writer = BatchWriter(
             self.db, self.inbox, self.consumer, self.stats,
             FactsConfig(
@@ -110,7 +120,7 @@ class IngestService:
                 max_clock_skew=timedelta(seconds=options.max_clock_skew_s),
             ),
             batch_size=options.batch_size, batch_ms=options.batch_ms, on_commit=on_commit,
-            periodic=self._periodic, on_alerts=self._tell,
+            periodic=self._periodic, on_alerts=self._tell, acks=self.acks,
         )
         self.started_at = utcnow()
         self._next_heartbeat = 0.0

@@ -17,7 +17,7 @@ from app.devices import BatchOutcome
 COUNTERS = (
     "received", "stored", "duplicates", "superseded", "dead_lettered", "quarantined",
     "ts_suspect", "acked", "ack_skipped", "batches", "db_errors", "store_failures",
-    "backpressure_waits", "reconnects", "receiver_restarts",
+    "backpressure_waits", "reconnects", "receiver_restarts", "gateway_acks",
 )
 BATCH_SIZE_BOUNDS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000, 5000)
 SECONDS_BOUNDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

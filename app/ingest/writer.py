@@ -1,5 +1,8 @@
 """The batching writer: one thread, one transaction per batch, acks only after commit.
 
+After each commit the broker gets its PUBACKs and the gateways their end-to-end acks
+(app/ingest/acks.py), in that order; neither leaves before the commit.
+
 A batch closes when it holds `batch_size` messages or `batch_ms` after its first one.
 A database that is down (PostgreSQL restarting, SQLite locked) is waited out with
 backoff while the batch stays unacknowledged, so the broker keeps every message; a
@@ -30,6 +33,7 @@ from app.devices import (
     prepare_batch,
     store_dead_letters,
 )
+from app.ingest.acks import AckPublisher
 from app.ingest.inbox import Inbox
 from app.ingest.stats import IngestStats
 from app.models import utcnow
@@ -74,6 +78,7 @@ class BatchWriter:
         on_commit: Callable[[Sequence[Inbound], float], None] | None = None,
         periodic: Callable[[], None] | None = None,
         on_alerts: Callable[[BatchOutcome], None] | None = None,
+        acks: AckPublisher | None = None,
     ) -> None:
         self.db = database
         self.inbox = inbox
@@ -88,6 +93,7 @@ class BatchWriter:
         self.periodic = periodic
         # Told after a commit that opened or resolved alerts (wakes the notifier).
         self.on_alerts = on_alerts
+        self.acks = acks
         self._stop = threading.Event()
         self._abort = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
@@ -122,6 +128,9 @@ class BatchWriter:
                 self.stats.queue_depth = self.inbox.qsize()
                 if batch:
                     self._process(batch)
+                if self.acks is not None:
+                    # Acks held back by the per-gateway interval leave once it is over.
+                    self.stats.incr("gateway_acks", self.acks.flush())
                 if self.periodic is not None:
                     self.periodic()
         except BaseException as exc:  # the process supervisor restarts us; say why
@@ -134,12 +143,16 @@ class BatchWriter:
 
     def _process(self, batch: list[Inbound]) -> None:
         started = time.monotonic()
-        outcome = self._commit(batch)
+        raws = [item.raw for item in batch]
+        prepared = self._prepare(raws)
+        outcome = self._commit(raws, prepared)
         if outcome is None:
             return  # stopping while the database is down: the broker keeps them
         committed = time.monotonic()
         self.stats.record_batch(outcome, len(batch), committed - started)
         self.stats.incr("acked", self.acker.ack(batch))
+        if self.acks is not None:
+            self.stats.incr("gateway_acks", self.acks.committed(prepared, raws))
         wall = time.time()
         delay = self.stats.ingest_delay_seconds
         for item in batch:
@@ -149,17 +162,18 @@ class BatchWriter:
         if self.on_alerts is not None and (outcome.alerts_opened or outcome.alerts_resolved):
             self.on_alerts(outcome)
 
-    def _commit(self, batch: list[Inbound]) -> BatchOutcome | None:
-        raws = [item.raw for item in batch]
+    def _prepare(self, raws: list[RawMessage]) -> PreparedBatch | None:
         # Decoding needs no database: done before the transaction, it does not lengthen
         # the time this worker holds SQLite's write lock (or row locks) that other
         # workers wait for.
-        prepared: PreparedBatch | None
         try:
-            prepared = prepare_batch(raws, self.cfg.topic_root)
+            return prepare_batch(raws, self.cfg.topic_root)
         except Exception:  # a bug in decoding: let the transaction path isolate it
             log.exception("preparing a batch of %d failed", len(raws))
-            prepared = None
+            return None
+
+    def _commit(self, raws: list[RawMessage], prepared: PreparedBatch | None
+                ) -> BatchOutcome | None:
         attempt = 0
         while True:
             try:

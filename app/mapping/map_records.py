@@ -86,6 +86,7 @@ def _aed_select(q: MapQuery) -> Select[Any]:
     stmt = (
         select(*columns).join(Site, Site.id == Asset.site_id)
         .where(Asset.kind == "aed", *_in_box(Asset.lat, Asset.lon, q.box))
+        .where(Asset.retired_at.is_(None))  # retired AEDs leave every map
     )
     if q.public:
         stmt = stmt.where(public_asset_clause())
@@ -125,11 +126,13 @@ def count_aeds(session: Session, q: MapQuery) -> int:
 # --- first-aid stations ---------------------------------------------------------------
 
 def _is_station() -> Any:
-    return or_(
+    # A retired site, or one whose only kit is retired, is no station on the map.
+    return and_(Site.retired_at.is_(None), or_(
         Site.kind == STATION_SITE_KIND,
         exists().where(ParLevel.site_id == Site.id),
-        exists().where(Asset.site_id == Site.id, Asset.kind == "first_aid_kit"),
-    )
+        exists().where(Asset.site_id == Site.id, Asset.kind == "first_aid_kit",
+                       Asset.retired_at.is_(None)),
+    ))
 
 
 def station_status(shortages: Iterable[tuple[int, int, int]], has_par: bool) -> str:

@@ -84,7 +84,8 @@ def _filter_select(with_statuses: bool, public_only: bool) -> Executable:
         # `kind || ''` keeps SQLite (no statistics) off the (kind, status) index: the
         # primary keys are what is selective here.
         stmt = select(Asset.id).where(Asset.id.in_(bindparam("ids", expanding=True)),
-                                      Asset.kind + "" == "aed")
+                                      Asset.kind + "" == "aed",
+                                      Asset.retired_at.is_(None))  # retired: never nearest
         if with_statuses:
             stmt = stmt.where((Asset.status + "").in_(bindparam("statuses", expanding=True)))
         if public_only:
@@ -152,17 +153,23 @@ def nearest_records(
     ids = [aid for _, aid in top]
     rows = {r[0]: r for r in session.execute(
         select(Asset.id, Asset.name, Asset.name_en, Asset.lat, Asset.lon, Asset.status,
-               Asset.access_hours, Site.opening_hours, Asset.public)
+               Asset.access_hours, Site.opening_hours, Asset.public, Asset.cabinet,
+               Asset.cabinet_en)
         .join(Site, Site.id == Asset.site_id).where(Asset.id.in_(ids))
     )}
     out = []
     for dist, aid in top:
-        _, name, name_en, lat, lon, status, hours, site_hours, public = rows[aid]
+        (_, name, name_en, lat, lon, status, hours, site_hours, public, cabinet,
+         cabinet_en) = rows[aid]
         label = name_en if locale == "en" and name_en else name
+        # The description is where exactly the AED hangs (OSM defibrillator:location),
+        # which someone sent to fetch it needs; it is public (public_policy: cabinet).
+        where = cabinet_en if locale == "en" and cabinet_en else cabinet
         rec = MapRecord(
             id=str(aid), kind="aed", lat=lat, lon=lon, status=status, label=label,
             link=f"/assets/{aid}" if with_links else "",
-            access_hours=hours or site_hours or "", public=bool(public),
+            access_hours=hours or site_hours or "", description=where or "",
+            public=bool(public),
         )
         out.append(Ranked(dist, rec))
     return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_
 
 from app.models import Asset
 
@@ -28,14 +28,18 @@ PUBLIC_SITE_FIELDS = frozenset({
     "opening_hours",
 })
 
+#: Map layers a public client gets: AEDs and first-aid stations, never gateways.
+PUBLIC_MAP_KINDS = ("aed", "station")
+
 
 def public_asset_clause() -> ColumnElement[bool]:
-    """The SQL condition for assets a public client may see at all."""
-    return Asset.public.is_(True)
+    """The SQL condition for assets a public client may see at all (a retired one is
+    never shown)."""
+    return and_(Asset.public.is_(True), Asset.retired_at.is_(None))
 
 
 def asset_is_public(asset: Asset) -> bool:
-    return bool(asset.public)
+    return bool(asset.public) and asset.retired_at is None
 
 
 def public_site_body(body: Mapping[str, Any]) -> dict[str, Any]:

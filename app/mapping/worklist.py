@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.alerts.catalogue import ACTIVE_STATES, severity_rank
@@ -22,6 +23,9 @@ class WorkItem:
     asset: Asset | None
     alerts: list[Alert] = field(default_factory=list)
     distance_m: float | None = None
+    #: Share of the area whose coverage now depends on this AED alone (app/coverage):
+    #: lost while it is not ready, at stake while it is.
+    coverage: float = 0.0
 
     @property
     def urgency(self) -> int:
@@ -47,10 +51,17 @@ def build_worklist(
     team_id: int | None,
     position: tuple[float, float] | None = None,
     limit: int = 100,
+    coverage: Callable[[Sequence[int]], Mapping[int, float]] | None = None,
 ) -> list[WorkItem]:
-    """Work for one team (or everyone when team_id is None)."""
-    asset_query = select(Asset, Site).join(Site, Asset.site_id == Site.id)
-    alert_query = select(Alert).where(Alert.status.in_(ACTIVE_STATES))
+    """Work for one team (or everyone when team_id is None). With ``coverage`` (AED ids
+    -> the share each carries alone), an AED whose loss opens a bigger gap comes first
+    within the same urgency."""
+    # Retired assets have no work (their alerts were resolved when they were retired).
+    asset_query = (select(Asset, Site).join(Site, Asset.site_id == Site.id)
+                   .where(Asset.retired_at.is_(None)))
+    alert_query = select(Alert).where(Alert.status.in_(ACTIVE_STATES), or_(
+        Alert.asset_id.is_(None),
+        Alert.asset_id.not_in(select(Asset.id).where(Asset.retired_at.is_not(None)))))
     if team_id is not None:
         asset_query = asset_query.where(Site.team_id == team_id)
         alert_query = alert_query.join(Site, Alert.site_id == Site.id).where(
@@ -83,8 +94,13 @@ def build_worklist(
             lat = item.asset.lat if item.asset else item.site.lat
             lon = item.asset.lon if item.asset else item.site.lon
             item.distance_m = haversine_m(position[0], position[1], lat, lon)
+    if coverage is not None:
+        carried = coverage([i.asset.id for i in result if i.asset is not None])
+        for item in result:
+            item.coverage = carried.get(item.asset.id, 0.0) if item.asset else 0.0
     result.sort(key=lambda i: (
         i.urgency,
+        -i.coverage,
         i.distance_m if i.distance_m is not None else 0.0,
         i.site.name,
         i.asset.id if i.asset else 0,

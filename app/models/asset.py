@@ -41,9 +41,24 @@ class Asset(Base):
     paediatric_pads: Mapped[bool] = mapped_column(Boolean, default=False)
     paediatric_pad_expiry: Mapped[date | None]
     indoor: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Floor, as OSM's `level` ("0" ground floor, "-1" basement, "2").
+    level: Mapped[str | None] = mapped_column(String(20))
+    # Where exactly, as OSM's `defibrillator:location` ("东侧入口柜内"): `cabinet` is the
+    # Chinese text (its name is older than the English one), `cabinet_en` the English.
     cabinet: Mapped[str | None] = mapped_column(String(200))
+    cabinet_en: Mapped[str | None] = mapped_column(String(200))
     access_hours: Mapped[str | None] = mapped_column(String(200))
     public: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The person who looks after the AED on the spot: personal data, coordinators and
+    # admins only, never public.
+    guardian_name: Mapped[str | None] = mapped_column(String(100))
+    guardian_phone: Mapped[str | None] = mapped_column(String(40))
+    # The registry's photo of the AED in place (DATA_DIR/photos, as inspection photos).
+    photo_path: Mapped[str | None] = mapped_column(String(200))
+    # Retired: out of service for good. The row and its history stay; it leaves maps,
+    # worklists, nearest and the evaluation (app/registry/operations.py).
+    retired_at: Mapped[datetime | None]
+    retired_reason: Mapped[str | None] = mapped_column(String(500))
     device_pk: Mapped[int | None] = mapped_column(
         ForeignKey("device.id", ondelete="SET NULL"), unique=True
     )
@@ -68,3 +83,12 @@ class Asset(Base):
 
     site: Mapped[Site] = relationship()
     device: Mapped[Device | None] = relationship()
+
+    # The public feed (app/feeds/changes.py keeps these): digests of the record platforms
+    # get ("" once it left the feed, NULL before it was first recorded) and of its pushed
+    # part (status, hours, position), when that record last changed (deltas read this
+    # index), and how many changes were pushed to platforms (each push's number).
+    public_digest: Mapped[str | None] = mapped_column(String(16))
+    public_push_digest: Mapped[str | None] = mapped_column(String(16))
+    public_updated_at: Mapped[datetime | None] = mapped_column(index=True)
+    public_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
 
-CHANNEL_KINDS = ("email", "webhook")
+CHANNEL_KINDS = ("email", "webhook", "platform")
 DELIVERY_STATUSES = ("pending", "deferred", "retrying", "sent", "failed", "cancelled")
 
 
@@ -16,8 +16,10 @@ class NotificationChannel(Base):
     """Where notifications go: an SMTP mailbox list or a webhook (WeCom/DingTalk robot).
 
     `config` holds the transport settings (email: host, port, sender, to, starttls,
-    username, password_env; webhook: url, format, timeout_s). Secrets are referenced
-    by environment variable name, never stored here.
+    username, password_env; webhook: url, format, timeout_s; platform, a feed's signed
+    push to a platform: url, feed, secret_env or secret). Secrets are referenced by
+    environment variable name, never stored here, but for a platform's ``secret`` that
+    its configuration file names itself (app/feeds/platforms.py).
     """
 
     __tablename__ = "notification_channel"
@@ -72,6 +74,9 @@ class NotificationLog(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # The row this one goes after (its dedupe key): it is not sent while that one still
+    # waits to be, so a platform gets one AED's changes in order (app/feeds/pushes.py).
+    after_key: Mapped[str | None] = mapped_column(String(200))
     channel_id: Mapped[int] = mapped_column(
         ForeignKey("notification_channel.id", ondelete="CASCADE"), index=True
     )

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text
+from datetime import datetime
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -44,6 +46,13 @@ class Site(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     # Demo positions are invented; the flag keeps them out of any export to a city platform.
     is_fictional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Retired: closed for good; the row and its history stay (app/registry/operations.py).
+    retired_at: Mapped[datetime | None]
+    retired_reason: Mapped[str | None] = mapped_column(String(500))
+
+    # Responders with a valid certificate it needs; NULL: the default for its kind
+    # (app/training/policy.py).
+    min_responders: Mapped[int | None] = mapped_column(Integer)
 
     organisation: Mapped[Organisation | None] = relationship()
     team: Mapped[Team | None] = relationship()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -28,6 +28,10 @@ class User(Base):
     api_token_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
     # Bumped at logout and password change so old session cookies stop working.
     session_epoch: Mapped[int] = mapped_column(default=0)
+    # Set when someone else chose the password (a new account, a reset): until the user
+    # picks their own, a signed-in browser may only reach the change page.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     team: Mapped[Team | None] = relationship()

@@ -1,4 +1,5 @@
-"""Transports: SMTP email (smtplib) and webhook JSON POST (urllib).
+"""Transports: SMTP email (smtplib), webhook JSON POST (urllib) and a platform's signed
+POST (app/notify/platform.py).
 
 A send either returns or raises DeliveryError with a short reason; retries and logging
 are the dispatcher's job. Webhook formats: "wecom" and "dingtalk" (text message, the
@@ -23,6 +24,7 @@ from email.utils import formatdate, make_msgid
 from typing import Any
 
 from app.models import NotificationChannel
+from app.notify import platform
 
 WEBHOOK_FORMATS = ("wecom", "dingtalk", "dingtalk_markdown", "json")
 
@@ -63,17 +65,7 @@ def send_webhook(config: dict[str, Any], subject: str, body: str, urgent: bool,
     if secret_env and os.environ.get(str(secret_env)):
         url = _signed_url(url, os.environ[str(secret_env)])
     data = json.dumps(webhook_payload(fmt, subject, body, urgent), ensure_ascii=False).encode()
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url, data=data, method="POST",
-        headers={"Content-Type": "application/json; charset=utf-8"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            reply = response.read(65536)
-    except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"HTTP {exc.code}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise DeliveryError(f"unreachable: {getattr(exc, 'reason', exc)}") from None
+    reply = _post(url, data, {"Content-Type": "application/json; charset=utf-8"}, timeout)
     # The robots answer 200 with {"errcode": N, "errmsg": ...}; non-zero is a refusal.
     try:
         parsed = json.loads(reply) if reply else None
@@ -81,6 +73,32 @@ def send_webhook(config: dict[str, Any], subject: str, body: str, urgent: bool,
         parsed = None
     if isinstance(parsed, dict) and parsed.get("errcode") not in (None, 0):
         raise DeliveryError(f"robot refused: {parsed.get('errcode')} {parsed.get('errmsg')}")
+
+
+def _post(url: str, data: bytes, headers: dict[str, str], timeout: float) -> bytes:
+    """POST to an http(s) URL the caller checked; the start of the reply."""
+    request = urllib.request.Request(  # noqa: S310 - the caller checked the scheme
+        url, data=data, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return bytes(response.read(65536))
+    except urllib.error.HTTPError as exc:
+        raise DeliveryError(f"HTTP {exc.code}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise DeliveryError(f"unreachable: {getattr(exc, 'reason', exc)}") from None
+
+
+def send_platform(config: dict[str, Any], delivery_id: str, body: str, timeout: float) -> None:
+    """The body as it is, signed; any 2xx answer is delivered (urllib raises on others)."""
+    url = str(config.get("url", ""))
+    if not url.startswith(("http://", "https://")):
+        raise DeliveryError(f"platform url must be http(s): {url!r}")
+    data = body.encode("utf-8")
+    try:
+        headers = platform.request_headers(config, delivery_id, data)
+    except ValueError as exc:
+        raise DeliveryError(str(exc)) from None
+    _post(url, data, headers, timeout)
 
 
 def send_email(config: dict[str, Any], subject: str, body: str, timeout: float) -> None:
@@ -124,5 +142,7 @@ def send(channel: NotificationChannel, subject: str, body: str, urgent: bool,
         send_email(channel.config, subject, body, timeout)
     elif channel.kind == "webhook":
         send_webhook(channel.config, subject, body, urgent, timeout)
+    elif channel.kind == platform.KIND:
+        send_platform(channel.config, subject, body, timeout)
     else:
         raise DeliveryError(f"unknown channel kind {channel.kind!r}")

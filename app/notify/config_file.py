@@ -15,7 +15,8 @@
       digest = false
 
 Channels named in the file are created or updated and their routes replaced; channels
-not in the file (added in the web UI) are left alone.
+not in the file (added in the web UI) are left alone. ``[feeds.<name>]`` tables name the
+platforms the public feed pushes its changes to (app/feeds/platforms.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import ConfigError
+from app.feeds.platforms import sync_platforms
 from app.i18n import SUPPORTED_LOCALES
 from app.models import NotificationChannel, NotificationRoute, Site, Team
 from app.notify.channels import WEBHOOK_FORMATS
@@ -87,5 +89,6 @@ def sync_channels_file(session: Session, path: Path) -> int:
         channel.quiet_start, channel.quiet_end = (start.strip() or None, end.strip() or None)
         channel.routes = [_route(session, r, where) for r in raw.get("route", [])]
         count += 1
+    count += sync_platforms(session, data.get("feeds", {}), path.name)
     session.flush()
     return count

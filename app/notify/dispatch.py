@@ -7,7 +7,9 @@ that is picked up again when the lease passes (at least once). The lease runs fr
 moment of the claim, not from the start of the round: a round busy with a slow channel
 would otherwise hand out leases already over, and another dispatcher would send the row
 too. A channel that fails stops for this round only; the other channels' threads carry
-on.
+on. A row that goes after another (``after_key``: a platform's changes of one AED) is
+claimed only once that one is no longer due (sent, or given up), so a later change never
+overtakes an earlier one that is waiting for its retry.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, case, exists, select, update
+from sqlalchemy.orm import aliased
 
 from app.alerts.policy import AlertPolicy
 from app.config import Settings
@@ -37,12 +40,21 @@ def backoff(attempts: int, policy: AlertPolicy) -> timedelta:
     return timedelta(seconds=min(policy.retry_max_s, policy.retry_base_s * 2 ** (attempts - 1)))
 
 
+_BEFORE = aliased(NotificationLog)
+
+
+def _waiting() -> ColumnElement[bool]:
+    """The row goes after one still due (a platform's earlier change of the same AED)."""
+    return and_(NotificationLog.after_key.is_not(None), exists().where(
+        _BEFORE.dedupe_key == NotificationLog.after_key, _BEFORE.status.in_(DUE)))
+
+
 def _claim(db: Database, row_id: int, now: datetime, lease: timedelta) -> NotificationLog | None:
     with db.session() as session:
         taken = affected(session.execute(
             update(NotificationLog)
             .where(NotificationLog.id == row_id, NotificationLog.status.in_(DUE),
-                   NotificationLog.next_attempt_at <= now)
+                   NotificationLog.next_attempt_at <= now, ~_waiting())
             .values(status="sending", next_attempt_at=now + lease)
             .execution_options(synchronize_session=False)
         ))
@@ -104,7 +116,10 @@ def dispatch_pending(db: Database, now: datetime, settings: Settings, policy: Al
         due = session.execute(
             select(NotificationLog.id, NotificationLog.channel_id)
             .where(NotificationLog.status.in_(DUE), NotificationLog.next_attempt_at <= now)
-            .order_by(NotificationLog.urgent.desc(), NotificationLog.id)
+            # Rows waiting behind another come last: they must not take a round's places
+            # from rows that can go (they go in the same round once theirs was sent).
+            .order_by(NotificationLog.urgent.desc(), case((_waiting(), 1), else_=0),
+                      NotificationLog.id)
             .limit(limit)
         ).all()
         channel_ids = {c for _i, c in due}

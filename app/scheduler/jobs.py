@@ -29,6 +29,7 @@ from app.alerts.digest import enqueue_digests
 from app.alerts.escalation import run_escalation
 from app.alerts.policy import AlertPolicy
 from app.config import ConfigError
+from app.coverage.jobs import run_coverage
 from app.gateways.desired_config import ConfigPublisher, push_pending
 from app.models import JobRun, PendingConfigPush, utcnow
 from app.notify.dispatch import dispatch_pending
@@ -38,6 +39,7 @@ from app.scheduler.periods import EPOCH, daily_period, interval_period
 from app.scheduler.watermark import claim_period
 from app.sql_rows import affected
 from app.stock.jobs import run_restock, run_stock_expiry
+from app.training.jobs import run_training
 
 log = logging.getLogger("aed.scheduler.jobs")
 
@@ -167,6 +169,16 @@ def _config_push(ctx: JobContext, now: datetime) -> dict[str, Any]:
             "failed": sum(not r.published for r in results)}
 
 
+def _training(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
+    """Certificate reminders and station cover (app/training/jobs.py)."""
+    return run_training(session, now, ctx.settings)
+
+
+def _coverage(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
+    """The typical week's coverage and each AED's criticality (app/coverage/jobs.py)."""
+    return run_coverage(session, now, ctx.settings.tz)
+
+
 def _digest(ctx: JobContext, session: Session, now: datetime) -> dict[str, Any]:
     return enqueue_digests(session, now, ctx.settings, JOBS["digest"].period_of(ctx, now))
 
@@ -182,5 +194,7 @@ JOBS: dict[str, JobDef] = {
         JobDef("maintenance", _maintenance),
         JobDef("config_push", _config_push_pending, after=_config_push),
         JobDef("digest", _digest, daily=True, after=_dispatch),
+        JobDef("training", _training),
+        JobDef("coverage", _coverage),
     )
 }

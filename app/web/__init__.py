@@ -4,6 +4,7 @@ on the blueprint."""
 from app.web import (  # noqa: F401  (routes register on import)
     alert_pages,
     asset_pages,
+    coverage_views,
     gateway_admin,
     gateway_pages,
     health,
@@ -11,8 +12,12 @@ from app.web import (  # noqa: F401  (routes register on import)
     map_pages,
     metrics,
     pages,
+    people_pages,
     photos,
+    registry_pages,
+    report_pages,
     site_pages,
+    training_pages,
 )
 from app.web.blueprint import bp
 

@@ -26,6 +26,7 @@ from app.models import Alert, Asset, Device, DeviceEvent, DeviceState, Inspectio
 from app.web.blueprint import bp
 from app.web.charts import line_chart
 from app.web.common import acting_on, get_or_404, now, parse_date, push_config_and_report
+from app.web.coverage_views import aed_page_coverage
 from app.web.labels import alert_words
 from app.web.photos import PhotoError, save_photo
 
@@ -78,6 +79,7 @@ def asset_detail(asset_id: int) -> ResponseReturnValue:
     return render_template(
         "asset.html", asset=asset, can_act=can_act_on_asset(current_user, asset),
         incident_alerts=open_incident_alerts(db_session(), asset), now=now(),
+        coverage=aed_page_coverage(db_session(), asset.id),
         **_history(asset),
     )
 

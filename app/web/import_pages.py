@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.permissions import can_see_personal_data, roles_required
-from app.extensions import db_session, get_aed_context
+from app.extensions import db_session, get_aed_context, get_settings
 from app.importexport.exporter import export_text
 from app.importexport.formats import MAX_IMPORT_BYTES, FormatError, detect_format, read_rows
 from app.importexport.importer import ImportReport, import_rows
@@ -37,7 +37,8 @@ def import_page() -> ResponseReturnValue:
     dry_run = request.form.get("dry_run") == "yes"
     session = db_session()
     report: ImportReport = import_rows(session, kind, rows, utcnow(), get_aed_context(),
-                                       dry_run=dry_run)
+                                       dry_run=dry_run,
+                                       match_radius_m=get_settings().import_match_radius_m)
     if not dry_run:
         session.commit()
     return render_template("import.html", report=report, error=None)

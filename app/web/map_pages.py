@@ -21,11 +21,16 @@ from app.auth.permissions import can_see_personal_data
 from app.extensions import db_session, get_settings
 from app.http_security import csp_nonce
 from app.mapping.map_records import MapQuery, count_map_records, map_records
+from app.mapping.public_policy import PUBLIC_MAP_KINDS
 from app.mapping.statuses import legend
 from app.web.blueprint import bp
-from app.web.map_texts import map_text, map_title
+from app.web.coverage_views import map_layer
+from app.web.map_texts import emergency_text, map_text, map_title
 from maps.assets import CSS_FILES, JS_FILES, STATIC_DIR
-from maps.builder import build_map_html
+from maps.builder import MapPage, Mode, build_map
+from maps.coverage_layer import add_coverage
+from maps.records import KINDS, MapRecord
+from maps.tiles import get_provider
 
 MAP_EMBED_MAX = 10_000
 STATIC_PREFIX = "/static/maps/"
@@ -73,20 +78,29 @@ def _map_page(public: bool) -> ResponseReturnValue:
     def url(endpoint: str) -> str:
         return url_for(endpoint, view="public") if public else url_for(endpoint)
 
-    options = {
-        "tiles": get_settings().map_tiles, "static_url": static_prefix(),
-        "legend": legend(locale), "text": map_text(locale),
-        "features_url": url("api.map_features"),
-        "nearest_url": url("api.nearest_aeds"),
-        "public": public, "zoom": 14, "title": map_title(locale, public),
-        # The page's inline scripts and styles carry this request's CSP nonce.
-        "nonce": csp_nonce(),
-    }
+    def build(records: list[MapRecord], mode: Mode) -> MapPage:
+        return build_map(
+            records, mode=mode,
+            tiles=get_settings().map_tiles, static_url=static_prefix(),
+            legend=legend(locale), text=map_text(locale),
+            features_url=url("api.map_features"), nearest_url=url("api.nearest_aeds"),
+            public=public, zoom=14, title=map_title(locale, public),
+            # The page's inline scripts and styles carry this request's CSP nonce.
+            nonce=csp_nonce(),
+            # A bystander's map: call 120, the nearest AED available now, open now on.
+            emergency=emergency_text(locale) if public else None,
+            kinds=PUBLIC_MAP_KINDS if public else KINDS,
+        )
+
     if count_map_records(session, query) <= embed_max:
         records, _ = map_records(session, query, local_today(), restock_policy())
-        html = build_map_html(records, mode="embed", **options)
+        page = build(records, "embed")
     else:
-        html = build_map_html([], mode="bbox", **options)
+        page = build([], "bbox")
+    # Coordinators get the coverage layer (app/web/coverage_views.py).
+    layer = None if public else map_layer(
+        session, locale, "gcj02" if get_provider(get_settings().map_tiles).gcj02 else "wgs84")
+    html = (add_coverage(page, layer, STATIC_PREFIX) if layer else page).render()
     response = Response(html, mimetype="text/html")
     # Internal pages carry contacts: never in a shared cache.
     response.headers["Cache-Control"] = "public, max-age=60" if public else "private, no-store"

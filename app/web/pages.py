@@ -5,11 +5,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.coverage.state import AVAILABLE_STATUSES
 from app.extensions import db_session
+from app.i18n import current_locale_code
 from app.mapping.public_policy import public_asset_clause
 from app.mapping.worklist import build_worklist
 from app.models import Asset, Site
 from app.web.blueprint import bp
+from app.web.coverage_views import dashboard_coverage, worklist_coverage
 from app.web.labels import alert_words
 
 
@@ -41,9 +44,12 @@ def dashboard() -> ResponseReturnValue:
     scope = request.args.get("scope", "")
     team_id = current_user.team_id if current_user.role == "volunteer" and scope != "all" else None
     position = _position()
-    items = build_worklist(db_session(), team_id, position)
+    session = db_session()
+    items = build_worklist(session, team_id, position, coverage=worklist_coverage(session))
     return render_template(
         "dashboard.html", items=items, position=position, scope=scope,
         alert_words=alert_words([a for item in items for a in item.alerts]),
         own_team_only=team_id is not None,
+        coverage=dashboard_coverage(session, current_locale_code()),
+        available=AVAILABLE_STATUSES,
     )

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 from device_agent.protocol.errors import ProtocolError, Reason
 from device_agent.protocol.messages import (
     MAX_PAYLOAD_BYTES,
+    AckMessage,
     AnyMessage,
     ConfigMessage,
     Event,
@@ -24,6 +25,7 @@ MODEL_FOR_KIND: dict[TopicKind, type[BaseModel]] = {
     TopicKind.TELEMETRY: Telemetry,
     TopicKind.EVENT: Event,
     TopicKind.CONFIG: ConfigMessage,
+    TopicKind.ACK: AckMessage,
 }
 
 

@@ -23,6 +23,9 @@ from device_agent.protocol.topics import ID_PATTERN
 
 PROTOCOL_VERSION = 1
 MAX_PAYLOAD_BYTES = 16 * 1024
+# Ranges in one ack message: at 3 numbers of up to 10 digits each, 500 stay well within
+# the payload limit; a server with more to say sends them in several messages.
+MAX_ACK_RANGES = 500
 TEMP_MIN_C = -60.0
 TEMP_MAX_C = 120.0
 
@@ -176,8 +179,28 @@ class ConfigMessage(_Payload):
     ts: UtcTimestamp | None = None
 
 
+def _ordered_range(value: tuple[int, int, int]) -> tuple[int, int, int]:
+    if value[1] > value[2]:
+        raise ValueError("first_seq must not exceed last_seq")
+    return value
+
+
+AckRange = Annotated[tuple[Count, Count, Count], AfterValidator(_ordered_range)]
+
+
+class AckMessage(_Payload):
+    """Server -> agent on `gw/{gw}/ack` (an addition to v1): every message of this
+    gateway whose `(session, seq)` lies in one of `ranges` (`[session, first_seq,
+    last_seq]`, both ends included) is stored. Ranges may overlap earlier ones: several
+    ingest workers store one gateway's messages and each acks its own."""
+
+    v: Literal[1]
+    ranges: Annotated[list[AckRange], Field(min_length=1, max_length=MAX_ACK_RANGES)]
+    ts: UtcTimestamp
+
+
 AgentMessage = Telemetry | Event | Heartbeat | StateMessage
-AnyMessage = AgentMessage | ConfigMessage
+AnyMessage = AgentMessage | ConfigMessage | AckMessage
 
 
 def utc_now() -> datetime:

@@ -21,11 +21,13 @@ class TopicKind(StrEnum):
     CONFIG = "config"
     TELEMETRY = "telemetry"
     EVENT = "event"
+    ACK = "ack"
 
 
-GATEWAY_KINDS = frozenset({TopicKind.STATE, TopicKind.HEARTBEAT, TopicKind.CONFIG})
+GATEWAY_KINDS = frozenset({TopicKind.STATE, TopicKind.HEARTBEAT, TopicKind.CONFIG,
+                           TopicKind.ACK})
 DEVICE_KINDS = frozenset({TopicKind.TELEMETRY, TopicKind.EVENT})
-# Topics an agent publishes; CONFIG travels the other way.
+# Topics an agent publishes; CONFIG and ACK travel the other way.
 AGENT_TO_SERVER = frozenset(
     {TopicKind.STATE, TopicKind.HEARTBEAT, TopicKind.TELEMETRY, TopicKind.EVENT}
 )
@@ -80,6 +82,10 @@ def heartbeat_topic(gateway_id: str, root: str = DEFAULT_ROOT) -> str:
 
 def config_topic(gateway_id: str, root: str = DEFAULT_ROOT) -> str:
     return gateway_topic(gateway_id, TopicKind.CONFIG, root)
+
+
+def ack_topic(gateway_id: str, root: str = DEFAULT_ROOT) -> str:
+    return gateway_topic(gateway_id, TopicKind.ACK, root)
 
 
 def telemetry_topic(gateway_id: str, device_id: str, root: str = DEFAULT_ROOT) -> str:

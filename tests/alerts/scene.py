@@ -18,13 +18,25 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from app.alerts.catalogue import KINDS
-from app.models import Alert, Asset, Gateway, ParLevel, Site, StockLot, SupplyItem, Team, User
+from app.models import (
+    Alert,
+    Asset,
+    Gateway,
+    ParLevel,
+    Responder,
+    Site,
+    StockLot,
+    SupplyItem,
+    Team,
+    User,
+)
 from tests.support.web_login import login
 
 TZ = ZoneInfo("Asia/Shanghai")
 PASSWORD = "texts-pass-2026"
 #: Expiry stage of the kinds that have one (days of lead time, 0 once expired).
-STAGES = {"pad_expiring": 30, "battery_expiring": 90, "stock_expiring": 30}
+STAGES = {"pad_expiring": 30, "battery_expiring": 90, "stock_expiring": 30,
+          "certificate_expiring": 30}
 
 
 def local_year() -> int:
@@ -58,6 +70,9 @@ def full_detail(kind: str, year: int) -> dict[str, Any]:
         "stock_low": {"items": 2},
         "stock_expiring": {"lots": 3, "earliest": f"{year}-12-20"},
         "stock_expired": {"lots": 1, "earliest": f"{year}-11-30"},
+        "certificate_expiring": {"expiry": f"{year}-12-28"},
+        "certificate_expired": {"expiry": f"{year}-11-27"},
+        "responders_below_minimum": {"responders": 1, "minimum": 2},
     }
     return details[kind]
 
@@ -127,12 +142,15 @@ def build_scene(db: Session) -> Scene:
         gw = Gateway(id=f"gw-{state}", site_id=point.id, name=f"滨江网关{state}", state=state)
         db.add(gw)
         gateways[state] = gw
+    responder = Responder(name="王救护", team=team)
+    db.add(responder)
     db.flush()
 
     subject_of = {
         "asset": (aeds["not_ready"], "asset"),
         "site": (stations["low"], "site"),
         "gateway": (gateways["offline"], "gateway"),
+        "responder": (responder, "responder"),
     }
     alerts, subjects = {}, {}
     for kind in KINDS.values():
@@ -141,7 +159,8 @@ def build_scene(db: Session) -> Scene:
             kind=kind.code, severity=kind.severity, subject_type=subject_type,
             subject_id=str(row.id), dedupe_key=f"{subject_type}:{row.id}:{kind.code}",
             asset_id=row.id if isinstance(row, Asset) else None,
-            site_id=row.site_id if isinstance(row, Asset | Gateway) else row.id,
+            site_id=(row.site_id if isinstance(row, Asset | Gateway)
+                     else None if isinstance(row, Responder) else row.id),
             gateway_id=row.id if isinstance(row, Gateway) else None,
             status="open", auto_resolve=kind.auto_resolve, message="",
             detail=full_detail(kind.code, year), stage=STAGES.get(kind.code),

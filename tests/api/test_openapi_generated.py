@@ -25,6 +25,7 @@ from tests.api.test_api import token_for
 
 JSON = "application/json"
 SIGNED_IN_ONLY = "Signed-in callers only."
+PERSONAL_ONLY = "Coordinators and admins only."
 
 
 def _ref_name(schema: dict[str, Any]) -> str:
@@ -51,7 +52,9 @@ def test_every_route_is_documented_from_its_models(app: Flask, client: FlaskClie
                   *(op.query.model_fields if op.query else ())]
         assert [p["name"] for p in entry["parameters"]] == fields, op.rule
         assert all(p["required"] for p in entry["parameters"] if p["in"] == "path")
-        reply = entry["responses"][str(op.status)]["content"][JSON]["schema"]
+        content = entry["responses"][str(op.status)]["content"]
+        assert tuple(content) == op.media_types, op.rule
+        reply = content[op.media_types[0]]["schema"]
         assert _ref_name(reply) == op.reply.__name__
         if op.body is not None:
             body = entry["requestBody"]["content"][JSON]["schema"]
@@ -167,7 +170,10 @@ def test_asset_bodies_per_audience_are_what_the_document_says(
         properties = _component(doc, component)["properties"]
         internal = {n for n, p in properties.items() if p.get("description") == SIGNED_IN_ONLY}
         assert internal >= {"status_reasons"}
-        assert set(item) == (set(properties) if signed_in else set(properties) - internal)
+        # A viewer is signed in but sees no personal data (the AED's guardian).
+        personal = {n for n, p in properties.items() if p.get("description") == PERSONAL_ONLY}
+        assert set(item) == (set(properties) - personal if signed_in
+                             else set(properties) - internal - personal)
 
 
 def test_site_contacts_only_for_those_who_may_see_them(seeded: Flask, client: FlaskClient,

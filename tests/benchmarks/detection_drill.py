@@ -988,7 +988,8 @@ def database(plan: Plan, work: Path) -> Iterator[str]:
     if plan.backend == "sqlite":
         yield f"sqlite:///{work / 'aed.sqlite3'}"
         return
-    with postgres_server() as server:
+    # PostgreSQL's durable defaults, as users run it (the suite's cluster has them off).
+    with postgres_server(durable=True) as server:
         url = server.create_database()
         try:
             yield url

@@ -82,7 +82,10 @@ def load(db: Database, assets: int, lots: int) -> dict[str, int]:
         for start in range(0, assets, chunk):
             conn.execute(insert(Asset), [
                 {"external_id": f"a{i}", "kind": "aed", "site_id": 1 + i % sites,
-                 "name": f"AED{i}", "lat": 31.25, "lon": 121.5,
+                 # Spread over greater Shanghai (~2,700 km², 36 AEDs per km²), as a city
+                 # registry is: a writer's neighbourhood is then a real one.
+                 "name": f"AED{i}", "lat": 31.0 + 0.5 * rnd.random(),
+                 "lon": 121.2 + 0.5 * rnd.random(),
                  "pad_expiry": TODAY + timedelta(days=rnd.randint(-30, 1460)),
                  "battery_expiry": TODAY + timedelta(days=rnd.randint(-30, 1460)),
                  # Monthly checks, a few of them late.
@@ -183,7 +186,8 @@ def backend_url(name: str) -> Iterator[str]:
         return
     from tests.support.postgres import postgres_server
 
-    with postgres_server() as server:
+    # PostgreSQL's durable defaults, as users run it (the suite's cluster has them off).
+    with postgres_server(durable=True) as server:
         url = server.create_database()
         try:
             yield url

@@ -63,7 +63,7 @@ def start_ingest(app: Flask, broker: MosquittoBroker) -> Iterator[StartIngest]:
         opts = IngestOptions(client_id=client_id, **{"batch_ms": 20.0, **options})  # type: ignore[arg-type]
         service = IngestService(get_settings(app), opts, mqtt_url=broker.url)
         service.start()
-        assert service.consumer.subscribed.wait(10), "ingest did not subscribe"
+        assert service.consumer.subscribed.wait(30), "ingest did not subscribe"
         started.append(service)
         return service
 

@@ -19,7 +19,7 @@ def test_mosquitto_config_keeps_project_options_and_moves_machine_ones(tmp_path:
     text = mosquitto_config(MOSQUITTO_CONF.read_text(), "127.0.0.1", 18999, tmp_path)
     lines = text.splitlines()
     assert "listener 18999 127.0.0.1" in lines
-    assert "set_tcp_nodelay true" in lines and "autosave_on_changes true" in lines
+    assert "set_tcp_nodelay true" in lines and "autosave_on_changes false" in lines
     assert f"persistence_location {tmp_path}/" in lines
     assert "persistence_location /var/lib/mosquitto/" not in lines
     assert "log_type notice" not in lines

@@ -16,7 +16,7 @@ from app.ingest.receiver_link import ReceiverLink
 from app.models import Telemetry
 from tests.ingest.conftest import Publisher, StartIngest
 from tests.ingest.factory import register, telemetry
-from tests.ingest.test_ingest_process import IngestProcess, wait_subscribed
+from tests.ingest.processes import IngestProcess, wait_subscribed
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.wait import wait_for
 

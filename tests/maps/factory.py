@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from maps.builder import TEXT_KEYS
-from maps.records import MapRecord
+from maps.records import Kind, MapRecord
 from maps.status_style import Shape, StatusLook
 
 #: Status codes per kind, as a caller of the library would have them.
@@ -50,7 +50,7 @@ def synthetic_records(
     out = []
     for i in range(n):
         roll = rnd.random()
-        kind = "aed" if roll < 0.70 else ("station" if roll < 0.95 else "gateway")
+        kind: Kind = "aed" if roll < 0.70 else ("station" if roll < 0.95 else "gateway")
         street = rnd.choice(STREETS)
         status = rnd.choice(STATUSES[kind])
         out.append(

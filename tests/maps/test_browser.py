@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from maps.builder import build_map_html
-from maps.hours import week_minute
-from maps.payload import features_payload, parse_bbox
+from maps.hours import open_state
+from maps.payload import encode, features_payload, parse_bbox
 from maps.records import MapRecord
 from tests.maps.factory import page_words, synthetic_records
 
@@ -103,14 +104,75 @@ def test_search_and_open_now_filters(page_server, guarded_context):
     page.wait_for_function("() => aedmapPage.shown === 5")
     page.check(".aedm-open-now input")
     page.wait_for_function("() => aedmapPage.shown === 1")  # only the 24/7 one
-    # The page's clock maths agrees with maps.hours (Asia/Shanghai week minutes).
-    stamps = [datetime(2026, m, d, h, mi, tzinfo=UTC)
-              for m, d, h, mi in ((11, 29, 15, 59), (11, 29, 16, 0), (12, 6, 23, 30), (1, 1, 0, 0))]
-    js = page.evaluate("ms => ms.map(AedMap.weekMinuteShanghai)",
-                       [int(t.timestamp() * 1000) for t in stamps])
-    assert js == [week_minute(t) for t in stamps]
     assert page.locator(".aedm.aedm-s-ready").count() == 1
     assert page.locator(".aedm.aedm-s-attention").count() == 0
+    _clean(guard)
+
+
+SH = ZoneInfo("Asia/Shanghai")
+OFFICE = "Mo-Fr 09:00-17:00; PH off"
+HOURS_WORDS = {"open": "open", "closed": "closed", "hours_unknown": "unknown",
+               "closes_at": "closes {time}", "opens_at": "opens {day} {time}",
+               "today": "today", "weekdays": "Mon Tue Wed Thu Fri Sat Sun"}
+
+
+def _ms(d: datetime) -> int:
+    return int(d.timestamp() * 1000)
+
+
+def _hours_page(make, server):
+    recs = [MapRecord("p1", "aed", 31.2565, 121.5215, "ready", "党群服务站 AED", "/assets/p1",
+                      access_hours=OFFICE),
+            MapRecord("p2", "aed", 31.2605, 121.5215, "ready", "码头 AED", "/assets/p2",
+                      access_hours="24/7")]
+    words = page_words("en")
+    words["text"].update(HOURS_WORDS)
+    page, guard = _open(make, server, build_map_html(
+        recs, tiles="none", center=(31.2565, 121.5215), zoom=15, **words))
+    # The window over the end of National Day 2026 and the working Saturday after it.
+    page.evaluate("p => aedmapPage.setData(p)", encode(recs, now=datetime(2026, 10, 7, 8, tzinfo=SH)))
+    return page, guard
+
+
+def test_popup_says_when_it_opens_or_closes_from_the_same_data(page_server, guarded_context):
+    page, guard = _hours_page(guarded_context, page_server)
+
+    def popup_at(moment: datetime) -> str:
+        page.evaluate("""ms => { aedmapPage.nowMs = () => ms; aedmapPage.map.closePopup();
+                                 aedmapPage.byKey['aed/p1'].marker.openPopup(); }""", _ms(moment))
+        return page.locator(".leaflet-popup-content .aedm-hours").text_content()
+
+    cases = [
+        (datetime(2026, 10, 7, 12, tzinfo=SH), "closed · opens Thu 09:00"),  # last holiday
+        (datetime(2026, 10, 8, 7, tzinfo=SH), "closed · opens today 09:00"),
+        (datetime(2026, 10, 8, 10, tzinfo=SH), "open · closes 17:00"),
+        (datetime(2026, 10, 9, 18, tzinfo=SH), "closed · opens Sat 09:00"),  # 调休上班
+        (datetime(2026, 10, 10, 16, 30, tzinfo=SH), "open · closes 17:00"),
+    ]
+    for moment, words in cases:
+        assert popup_at(moment) == f"{OFFICE} ({words})"
+        # The server says the same.
+        state = open_state(OFFICE, moment)
+        local = (state.opens_at or state.closes_at)
+        assert local is not None and local.astimezone(SH).strftime("%H:%M") in words
+    _clean(guard)
+
+
+def test_open_now_filter_runs_again_when_a_place_closes(page_server, guarded_context):
+    page, guard = _hours_page(guarded_context, page_server)
+    now = datetime(2026, 10, 8, 10, tzinfo=SH)
+    page.evaluate("ms => { aedmapPage.nowMs = () => ms; }", _ms(now))
+    page.check(".aedm-open-now input")
+    page.wait_for_function("() => aedmapPage.shown === 2")
+    assert page.evaluate("aedmapPage.refreshAt") == _ms(datetime(2026, 10, 8, 17, tzinfo=SH))
+    # At the moment it fires, the office has closed and only the 24/7 AED is left.
+    page.evaluate("ms => { aedmapPage.nowMs = () => ms; aedmapPage.applyFilter(); }",
+                  _ms(datetime(2026, 10, 8, 17, tzinfo=SH)))
+    assert page.evaluate("aedmapPage.shown") == 1
+    # Past the window's end nothing is known: hidden, not guessed.
+    page.evaluate("ms => { aedmapPage.nowMs = () => ms; aedmapPage.applyFilter(); }",
+                  _ms(datetime(2026, 10, 15, 12, tzinfo=SH)))
+    assert page.evaluate("aedmapPage.shown") == 0
     _clean(guard)
 
 

@@ -76,7 +76,7 @@ def test_page_references_only_local_assets_and_tiles(tiles):
                "none": set()}[tiles]
     assert absolute == allowed
     local = [u for u in refs.urls if u.startswith("/static/maps/")]
-    assert len(local) == 7
+    assert len(local) == 9
     for u in local:
         assert (STATIC_DIR / u[len("/static/maps/"):]).is_file()
     assert "jquery" not in html.lower() and "bootstrap" not in html.lower()
@@ -204,6 +204,6 @@ def test_nearest_payload_shape():
     assert [i["id"] for i in items] == ["a1", "g1"] or items[0]["id"] == "a1"
     first = items[0]
     assert set(first) == {"id", "label", "lat", "lon", "distance_m", "open_now", "link",
-                          "status", "map_lat", "map_lon"}
+                          "status", "location", "map_lat", "map_lon"}
     assert first["open_now"] is True and first["link"] == "/assets/a1"
     assert 0 < first["distance_m"] < 30

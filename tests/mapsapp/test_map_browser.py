@@ -158,6 +158,8 @@ def test_xss_corpus_in_real_assets_runs_nothing(seeded: Flask, db: Session, brow
     anonymous, guard_anon = open_page(browser)
     for page, url in ((signed_in, "/map"), (anonymous, "/map/public")):
         page.goto(live_server + url)
+        if url == "/map/public":
+            page.uncheck(".aedm-open-now input")  # on by default there; show every probe
         wait_map(page)
         for asset_id, probe in probes.items():
             _, title = page.evaluate(SHOW, [f"aed/{asset_id}", True])

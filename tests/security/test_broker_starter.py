@@ -15,7 +15,7 @@ def test_open_mode_drops_authentication_and_allows_anonymous(tmp_path: Path) -> 
     assert "allow_anonymous true" in lines and "allow_anonymous false" not in lines
     assert not any(line.startswith(("plugin", "password_file", "acl_file")) for line in lines)
     assert [line for line in lines if line.startswith("listener")] == ["listener 41000 127.0.0.1"]
-    assert "set_tcp_nodelay true" in lines and "autosave_on_changes true" in lines
+    assert "set_tcp_nodelay true" in lines and "autosave_on_changes false" in lines
 
 
 def test_secure_mode_keeps_the_plugin_and_points_tls_at_the_given_files(tmp_path: Path) -> None:

@@ -207,6 +207,8 @@ def visit(page: Page, watch: Watch, url: str, want: dict[str, dict[str, str]],
     if page.evaluate("typeof window.aedmapPage") != "object":
         problems.append(f"{url}: the map did not start")
     else:
+        if public:
+            page.uncheck(".aedm-open-now input")  # on by default there; show every probe
         results = page.evaluate(OPEN_EVERY_POPUP)
         problems += [f"{url}: {p}" for p in popup_problems(results, want, public)]
     ran = page.evaluate(RAN)

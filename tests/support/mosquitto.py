@@ -2,7 +2,7 @@
 
     with running_mosquitto(tmp_path) as broker:
         client.connect(broker.host, broker.port)
-        broker.kill()        # SIGKILL; persistence survives (autosave_on_changes)
+        broker.kill()        # SIGKILL; only what the last autosave wrote survives
         broker.start()       # same port, same persistence directory
 
 Every `listener` line of the project's config is kept, its port moved to a free one

@@ -4,6 +4,11 @@ Order of preference: TEST_DATABASE_URL; a server already answering on 127.0.0.1:
 (tried with the `postgres` user); else a throwaway cluster made with initdb/pg_ctl on a
 free port. PostgreSQL refuses to run as root, so as root the cluster runs as the
 `postgres` system user.
+
+The throwaway cluster of the test suite trades durability for speed (its data is
+disposable). Benchmarks pass `durable=True`: they must measure PostgreSQL as users run
+it, with its defaults (fsync, synchronous_commit, full_page_writes on), so a server
+found running with any of those off is not used and a cluster with the defaults is made.
 """
 
 from __future__ import annotations
@@ -86,6 +91,19 @@ class PostgresServer:
             self._ctl("start", "-w", "-l", str(self.cluster_dir / "log"))
 
 
+DURABILITY_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes")
+
+
+def _is_durable(url: str) -> bool:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return all(conn.execute(text(f"SHOW {name}")).scalar() == "on"
+                       for name in DURABILITY_SETTINGS)
+    finally:
+        engine.dispose()
+
+
 def _answers(url: str) -> bool:
     try:
         engine = create_engine(url, connect_args={"connect_timeout": 2})
@@ -98,15 +116,16 @@ def _answers(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def postgres_server() -> Iterator[PostgresServer]:
+def postgres_server(durable: bool = False) -> Iterator[PostgresServer]:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         if not _answers(url):
             raise PostgresUnavailable(f"TEST_DATABASE_URL does not answer: {url}")
-        yield PostgresServer(admin_url=url)
-        return
+        if not durable or _is_durable(url):
+            yield PostgresServer(admin_url=url)
+            return
     local = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    if _answers(local):
+    if _answers(local) and (not durable or _is_durable(local)):
         yield PostgresServer(admin_url=local)
         return
     initdb, pg_ctl = _find("initdb"), _find("pg_ctl")
@@ -149,10 +168,11 @@ def postgres_server() -> Iterator[PostgresServer]:
         conf.write(
             f"port = {port}\nlisten_addresses = '127.0.0.1'\n"
             f"unix_socket_directories = '{cluster}'\n"
-            # Test data is disposable: trade durability for speed.
-            "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
             "max_connections = 200\n"
         )
+        if not durable:
+            # Test data is disposable: trade durability for speed.
+            conf.write("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
     server = PostgresServer(
         admin_url=f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres",
         cluster_dir=cluster,

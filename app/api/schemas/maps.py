@@ -59,6 +59,8 @@ class NearestAed(BaseModel):
     open_now: bool | None
     link: str
     status: Annotated[str, OneOf(READINESS_STATUSES)]
+    location: str = Field(description="Where exactly it is (OSM defibrillator:location), "
+                          "in the reader's language; empty when not recorded.")
     map_lat: float
     map_lon: float
 
@@ -113,11 +115,16 @@ class MapFeatures(BaseModel):
     """Compact rows (see maps/payload.py): at most 5,000, most urgent first when capped,
     under 1 MB."""
 
-    v: Literal[1]
+    v: Literal[2]
     coords: Coords
     fields: list[Annotated[str, OneOf(FIELDS)]]
     link_prefix: str
-    hours: list[list[Any]]
+    hours_window: dict[str, int] = Field(
+        description="from/to: Unix ms of the window hours are given for; ahead: minutes "
+        "within which opening and closing times are looked for.")
+    hours: list[list[Any]] = Field(
+        description="Per distinct value: [text, open minutes from hours_window.from or "
+        "null (cannot be evaluated), unknown minutes (when any)].")
     rows: list[Annotated[list[Any], Field(min_length=5)]] = Field(max_length=MAX_FEATURES)
     total: int = Field(ge=0)
     truncated: bool

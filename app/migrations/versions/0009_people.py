@@ -1,4 +1,4 @@
-"""people schema changes (issue 15)
+"""people schema changes (issue 15): a password someone else chose must be changed
 
 Revision ID: 0009
 Revises: 0008
@@ -6,8 +6,8 @@ Create Date: 2026-12-01
 """
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 import app.models.base  # noqa: F401
 
@@ -18,8 +18,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("user_account") as batch:
+        batch.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False,
+                                   server_default=sa.false()))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("user_account") as batch:
+        batch.drop_column("must_change_password")

@@ -1,4 +1,5 @@
-"""public feed and platform webhooks (issue 16)
+"""public feed and platform webhooks (issue 16): each AED's public record digest, when it
+last changed and its push number; outbox rows that go after another
 
 Revision ID: 0011
 Revises: 0010
@@ -6,10 +7,10 @@ Create Date: 2026-12-01
 """
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
-import app.models.base  # noqa: F401
+import app.models.base
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -18,8 +19,22 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("asset") as batch:
+        batch.add_column(sa.Column("public_digest", sa.String(length=16), nullable=True))
+        batch.add_column(sa.Column("public_push_digest", sa.String(length=16), nullable=True))
+        batch.add_column(sa.Column("public_updated_at",
+                                   app.models.base.UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("public_seq", sa.Integer(), nullable=False,
+                                   server_default="0"))
+        batch.create_index("ix_asset_public_updated_at", ["public_updated_at"])
+    with op.batch_alter_table("notification_log") as batch:
+        batch.add_column(sa.Column("after_key", sa.String(length=200), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("notification_log") as batch:
+        batch.drop_column("after_key")
+    with op.batch_alter_table("asset") as batch:
+        batch.drop_index("ix_asset_public_updated_at")
+        for name in ("public_seq", "public_updated_at", "public_push_digest", "public_digest"):
+            batch.drop_column(name)

@@ -41,20 +41,71 @@
   }
 
   // Asia/Shanghai has had no DST since 1991: local time is UTC+8.
-  function weekMinuteShanghai(ms) {
-    var m = Math.floor(ms / 60000) + 480;
-    var day = Math.floor(m / 1440);
-    var dow = ((day + 3) % 7 + 7) % 7; // 1970-01-01 was a Thursday; Monday = 0
-    return dow * 1440 + (m - day * 1440);
+  var SHANGHAI_MS = 8 * 3600000, DAY_MS = 86400000, MINUTE_MS = 60000;
+
+  // One payload hours entry (maps/payload.py: minutes from the window's start) as
+  // absolute times, once per distinct value.
+  function readHours(entry, win) {
+    if (!entry) { return null; }
+    function abs(list) {
+      return (list || []).map(function (p) { return [win.from + p[0] * MINUTE_MS, win.from + p[1] * MINUTE_MS]; });
+    }
+    return { text: String(entry[0]), open: entry[1] ? abs(entry[1]) : null, unknown: abs(entry[2]) };
   }
 
-  function isOpen(intervals, ms) {
-    if (!intervals) { return null; }
-    var wm = weekMinuteShanghai(ms);
-    for (var i = 0; i < intervals.length; i++) {
-      if (intervals[i][0] <= wm && wm < intervals[i][1]) { return true; }
+  // Open (true/false/null = unknown) at `ms`, and when that changes, as maps.hours.open_state
+  // answers: a change is given only within `win.ahead` minutes and before the window ends.
+  function hoursAt(h, win, ms) {
+    var unknown = { open: null, opensAt: null, closesAt: null }, i;
+    if (!h || !h.open || !win || !(ms >= win.from && ms < win.to)) { return unknown; }
+    for (i = 0; i < h.unknown.length; i++) {
+      if (h.unknown[i][0] <= ms && ms < h.unknown[i][1]) { return unknown; }
     }
-    return false;
+    var limit = Math.min(win.to, ms + win.ahead * MINUTE_MS);
+    for (i = 0; i < h.open.length; i++) {
+      var iv = h.open[i];
+      if (iv[0] <= ms && ms < iv[1]) { return { open: true, opensAt: null, closesAt: iv[1] < limit ? iv[1] : null }; }
+      if (iv[0] > ms) { return { open: false, opensAt: iv[0] < limit ? iv[0] : null, closesAt: null }; }
+    }
+    return { open: false, opensAt: null, closesAt: null };
+  }
+
+  // The first moment after `ms` at which hoursAt(h, win, .).open may change.
+  function nextHoursChange(h, win, ms) {
+    var next = win && win.to > ms ? win.to : Infinity;
+    if (!h || !h.open) { return next; }
+    [h.open, h.unknown].forEach(function (list) {
+      list.forEach(function (iv) {
+        if (iv[0] > ms && iv[0] < next) { next = iv[0]; }
+        if (iv[1] > ms && iv[1] < next) { next = iv[1]; }
+      });
+    });
+    return next;
+  }
+
+  function localDay(ms) { return Math.floor((ms + SHANGHAI_MS) / DAY_MS); }
+
+  function localTime(ms) {
+    var m = Math.floor((ms + SHANGHAI_MS - localDay(ms) * DAY_MS) / MINUTE_MS);
+    var hh = Math.floor(m / 60), mm = m % 60;
+    return (hh < 10 ? "0" : "") + hh + ":" + (mm < 10 ? "0" : "") + mm;
+  }
+
+  // "open now · closes 18:00", "closed · opens Mon 08:00", in the caller's words.
+  function hoursWords(t, state, ms) {
+    if (state.open === true) {
+      return state.closesAt === null ? t.open
+        : t.open + " · " + t.closes_at.replace("{time}", localTime(state.closesAt));
+    }
+    if (state.open === false) {
+      if (state.opensAt === null) { return t.closed; }
+      var day = localDay(state.opensAt);
+      var names = String(t.weekdays || "").split(/\s+/);
+      var dow = ((day + 3) % 7 + 7) % 7; // 1970-01-01 was a Thursday; Monday = 0
+      var when = day === localDay(ms) ? t.today : (names[dow] || "");
+      return t.closed + " · " + t.opens_at.replace("{day}", when).replace("{time}", localTime(state.opensAt));
+    }
+    return t.hours_unknown;
   }
 
   function styleOf(cfg, kind, status) {
@@ -109,6 +160,8 @@
     this.byKey = {};
     this.groups = {};
     this.filter = { q: "", openOnly: false };
+    this.hoursWindow = null;
+    this.hoursTable = [];
     this.nowMs = function () { return Date.now(); };
     this.fetchCtl = null;
   }
@@ -146,7 +199,8 @@
     });
     L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(this.map);
     this.addFilterControl();
-    if (cfg.nearest_url) { this.addNearestControl(); }
+    // On the public map the emergency panel (emergency.js) is the nearest-AED tool.
+    if (cfg.nearest_url && !cfg.emergency) { this.addNearestControl(); }
     this.addLegend();
     if (cfg.mode === "bbox") {
       this.map.on("moveend", function () { self.scheduleLoad(); });
@@ -156,9 +210,12 @@
   };
 
   AedMapPage.prototype.setData = function (payload) {
-    var self = this, prefix = payload.link_prefix || "", hours = payload.hours || [];
+    var self = this, prefix = payload.link_prefix || "", win = payload.hours_window || null;
+    var hours = (payload.hours || []).map(function (e) { return win ? readHours(e, win) : null; });
     this.items = [];
     this.byKey = {};
+    this.hoursWindow = win;
+    this.hoursTable = hours;
     payload.rows.forEach(function (row) {
       var kind = self.cfg.kind_codes[row[F.kind]];
       var status = String(field(row, F.status));
@@ -169,7 +226,7 @@
         id: String(field(row, F.id)), kind: kind, lat: row[F.lat], lon: row[F.lon],
         status: status, label: label,
         link: row[F.link] === undefined ? "" : prefix + row[F.link],
-        hoursText: h ? String(h[0]) : "", intervals: h ? h[1] : null,
+        hoursText: h ? h.text : "", hours: h,
         pad: field(row, F.pad), battery: field(row, F.battery), checked: field(row, F.checked),
         desc: field(row, F.desc), contact: field(row, F.contact)
       };
@@ -192,15 +249,33 @@
     this.items.forEach(function (it) {
       if (q && it.labelLower.indexOf(q) < 0) { return; }
       // Evaluated now, not at load: a page may stay open across opening times.
-      if (openOnly && isOpen(it.rec.intervals, now) !== true) { return; }
+      if (openOnly && self.hoursAt(it.rec, now).open !== true) { return; }
       if (perKind[it.rec.kind]) { perKind[it.rec.kind].push(it.marker); shown++; }
     });
+    this.scheduleRefilter(now);
     this.cfg.kinds.forEach(function (k) {
       self.groups[k].clearLayers();
       self.groups[k].addLayers(perKind[k]);
     });
     if (this.countEl) { this.countEl.textContent = this.t.shown + ": " + shown; }
     this.shown = shown;
+  };
+
+  AedMapPage.prototype.hoursAt = function (rec, ms) {
+    return hoursAt(rec.hours, this.hoursWindow, ms);
+  };
+
+  // With "open now" on, the filter runs again when the first place opens or closes.
+  AedMapPage.prototype.scheduleRefilter = function (now) {
+    var self = this, next = Infinity;
+    clearTimeout(this.refilterTimer);
+    this.refreshAt = null;
+    if (!this.filter.openOnly) { return; }
+    this.hoursTable.forEach(function (h) { next = Math.min(next, nextHoursChange(h, self.hoursWindow, now)); });
+    if (next === Infinity) { return; }
+    this.refreshAt = next;
+    // A little past the change: the timer's clock and Date.now() may disagree by a few ms.
+    this.refilterTimer = setTimeout(function () { self.applyFilter(); }, Math.max(0, next - now) + 250);
   };
 
   AedMapPage.prototype.popup = function (rec) {
@@ -221,9 +296,8 @@
     fact(t.battery_expiry, rec.battery, "aedm-battery");
     fact(t.last_check, rec.checked, "aedm-checked");
     if (rec.hoursText) {
-      var open = isOpen(rec.intervals, this.nowMs());
-      var state = open === true ? t.open : (open === false ? t.closed : t.hours_unknown);
-      fact(t.access_hours, rec.hoursText + " (" + state + ")", "aedm-hours");
+      var now = this.nowMs();
+      fact(t.access_hours, rec.hoursText + " (" + hoursWords(t, this.hoursAt(rec, now), now) + ")", "aedm-hours");
     }
     fact(t.contact, rec.contact, "aedm-contact");
     if (dl.childNodes.length) { box.appendChild(dl); }
@@ -408,6 +482,7 @@
       window.aedmapPage = page;
       return page;
     },
-    weekMinuteShanghai: weekMinuteShanghai
+    hoursAt: hoursAt,
+    hoursWords: hoursWords
   };
 })();
