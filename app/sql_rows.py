@@ -41,9 +41,10 @@ def rows_as_values(table: Table, rows: Sequence[Mapping[str, Any]],
                    types: Mapping[str, TypeEngine[Any] | str]) -> TableValuedAlias:
     """PostgreSQL: these rows as one set, ``unnest`` of one array per column (each column
     typed as ``types`` says: a type, or the name of a column of ``table``), to UPDATE
-    ... FROM or INSERT ... SELECT in one statement. An executemany is a round trip per
-    row there, and a multi-row VALUES a parameter per value, which the driver parses
-    out of the statement's text each time: both cost more than the write itself."""
+    ... FROM or INSERT ... SELECT in one statement. An executemany is a statement per
+    row there (pipelined, yet bound, planned and run one by one), and a multi-row VALUES
+    a parameter per value, which the driver parses out of the statement's text each
+    time: both cost more than the write itself."""
     arrays = []
     for name, kind in types.items():
         item = table.c[kind].type if isinstance(kind, str) else kind

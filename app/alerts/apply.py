@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from app.alerts.catalogue import ACTIVE_STATES, ANNOTATION_KEYS, kind_of
 from app.alerts.lifecycle import Subject
 from app.models import Alert
-from app.sql_rows import insert_rows, loaded_by_id
+from app.sql_rows import insert_rows, is_postgresql, loaded_by_id
 
 #: Subjects per query of active alerts.
 CHUNK = 2000
@@ -95,17 +95,20 @@ _ACTIVE_COLUMNS = (Alert.subject_id, Alert.id, Alert.kind, Alert.severity, Alert
                    Alert.detail, Alert.auto_resolve)
 
 
-# The subject ids are rendered into the statement as literals: on PostgreSQL a list of
-# bound parameters is searched element by element for every candidate row (no index on
-# subject_id), a list of constants through a hash table; 2,000 ids against 100,000 alerts
-# is the difference between a minute and a second.
-_ACTIVE_OF = (
-    select(*_ACTIVE_COLUMNS).where(
+def _active_of(literal: bool) -> Any:
+    return select(*_ACTIVE_COLUMNS).where(
         Alert.subject_type == bindparam("subject_type"),
-        Alert.subject_id.in_(bindparam("ids", expanding=True, literal_execute=True)),
+        Alert.subject_id.in_(bindparam("ids", expanding=True, literal_execute=literal)),
         Alert.status.in_(ACTIVE_STATES),
         Alert.kind.in_(bindparam("kinds", expanding=True)))
-)
+
+
+# PostgreSQL gets the subject ids as literals: a list of bound parameters is searched
+# element by element for every candidate row (no index on subject_id), a list of
+# constants through a hash table; 2,000 ids against 100,000 alerts is the difference
+# between a minute and a second. SQLite looks either up in a b-tree, and keeps one
+# prepared statement for the bound form.
+_ACTIVE_OF = {False: _active_of(False), True: _active_of(True)}
 
 
 def _active(session: Session, subject_type: str, ids: Sequence[str],
@@ -116,9 +119,9 @@ def _active(session: Session, subject_type: str, ids: Sequence[str],
     for start in range(0, len(ids), CHUNK):
         # One cached statement, its IN lists expanded at execution: compiling a new one
         # per chunk would cost more than the reads.
-        for subject_id, *row in conn.execute(_ACTIVE_OF, {
+        for subject_id, *row in conn.execute(_ACTIVE_OF[is_postgresql(session)], {
                 "subject_type": subject_type, "ids": list(ids[start:start + CHUNK]),
-                "kinds": ordered}).all():
+                "kinds": ordered}):
             active = _Active(*row)
             out.setdefault(subject_id, {})[active.kind] = active
     return out

@@ -44,6 +44,7 @@ COUNTERS = {
     "reconnects": "Reconnections to the broker",
     "backpressure_waits": "Times the network thread waited for room in the queue",
     "receiver_restarts": "MQTT receiver processes that died and were replaced",
+    "gateway_acks": "End-to-end acks published to gateways (their stored seq ranges)",
 }
 HISTOGRAMS = {
     "batch_size": "Messages per committed batch",

@@ -71,7 +71,7 @@ def test_metrics_and_healthz_show_the_ingest_worker(
     feed(app, db)
     service = IngestService(get_settings(app), IngestOptions(client_id="ingest-metrics"),
                             mqtt_url="mqtt://127.0.0.1:1")
-    service.stats.counts.update(received=7, stored=5, dead_lettered=2, acked=7)
+    service.stats.counts.update(received=7, stored=5, dead_lettered=2, acked=7, gateway_acks=3)
     service.stats.dead_reasons["bad_json"] = 2
     service.stats.batch_size.observe(7)
     service.stats.batch_seconds.observe(0.02)
@@ -90,6 +90,7 @@ def test_metrics_and_healthz_show_the_ingest_worker(
         'aed_ingest_received_total{worker="ingest-metrics"} 7.0',
         'aed_ingest_stored_total{worker="ingest-metrics"} 5.0',
         'aed_ingest_duplicates_total{worker="ingest-metrics"} 0.0',
+        'aed_ingest_gateway_acks_total{worker="ingest-metrics"} 3.0',
         'aed_ingest_dead_lettered_by_reason_total{reason="bad_json",worker="ingest-metrics"} 2.0',
         'aed_ingest_batch_size_bucket{le="10.0",worker="ingest-metrics"} 1.0',
         'aed_ingest_batch_size_count{worker="ingest-metrics"} 1.0',
