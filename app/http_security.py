@@ -1,10 +1,11 @@
 """Response headers that make the browser refuse what our pages never do.
 
-Every response gets a Content-Security-Policy with a per-request nonce: a page may run
+Every page gets a Content-Security-Policy with a per-request nonce: a page may run
 only our own script files and the inline blocks we marked with the nonce (folium's map
 set-up is generated inline, so the map page passes the nonce to the map builder). No
 ``unsafe-inline``, no ``unsafe-eval``: text a user typed that somehow reached markup
-still cannot run. Tile images come from the configured tile provider only.
+still cannot run. Tile images come from the configured tile provider only. Answers that
+are data (JSON, CSV, images) get a policy that allows nothing at all.
 """
 
 from __future__ import annotations
@@ -58,12 +59,18 @@ def content_security_policy(nonce: str, tiles: str) -> str:
     ))
 
 
+#: For answers that are data, not pages (JSON, CSV, GeoJSON): nothing may load or run.
+DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
 def _add_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault(
-        "Content-Security-Policy",
-        content_security_policy(csp_nonce(), get_settings().map_tiles),
-    )
+    if response.mimetype == "text/html":
+        policy = content_security_policy(csp_nonce(), get_settings().map_tiles)
+    else:
+        # A map pans with a request per move: no nonce or tile policy for data.
+        policy = DATA_POLICY
+    headers.setdefault("Content-Security-Policy", policy)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
