@@ -56,14 +56,8 @@ def suspend_row_audit(session: Session, suspended: bool = True) -> None:
     session.info[_BULK_KEY] = suspended
 
 
-def record(
-    session: Session,
-    action: str,
-    entity_type: str,
-    entity_id: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-) -> AuditLog | None:
+def record(session: Session, action: str, entity_type: str, entity_id: str,
+           before: dict[str, Any] | None, after: dict[str, Any] | None) -> AuditLog | None:
     """An explicit entry (e.g. a login, an import summary) for the attached actor."""
     actor = actor_of(session)
     if actor is None:
@@ -71,15 +65,8 @@ def record(
     return record_as(session, actor, action, entity_type, entity_id, before, after)
 
 
-def record_as(
-    session: Session,
-    actor: Actor,
-    action: str,
-    entity_type: str,
-    entity_id: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-) -> AuditLog:
+def record_as(session: Session, actor: Actor, action: str, entity_type: str, entity_id: str,
+              before: dict[str, Any] | None, after: dict[str, Any] | None) -> AuditLog:
     """An explicit entry by a named actor: a machine writer (a device, the scheduler)
     records what it decided for people to see, without auditing its every row."""
     entry = AuditLog(

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from device_agent.protocol.broker import BrokerEndpoint
 from device_agent.protocol.thresholds import (
     DEFAULT_BATTERY_LOW_PCT,
     DEFAULT_TEMP_MAX_C,
@@ -38,6 +39,12 @@ SECRET_KEY_HINT = (
 )
 
 
+#: The layers every settings loader takes above its file: explicit values (tests, the
+#: CLI), then the environment (None: os.environ).
+Overrides = Mapping[str, Any] | None
+Environ = Mapping[str, str] | None
+
+
 class ConfigError(Exception):
     """A setting is missing or invalid; the message starts with the setting's name."""
 
@@ -47,12 +54,16 @@ class ConfigError(Exception):
         self.problem = problem
 
 
+#: Field metadata of a readiness setting that may be below zero; no other one may.
+SIGNED: Mapping[str, Any] = {"signed": True}
+
+
 @dataclass(frozen=True)
 class ReadinessPolicy:
     expiry_attention_days: int = 30
     battery_low_pct: int = DEFAULT_BATTERY_LOW_PCT
-    temp_min_c: float = DEFAULT_TEMP_MIN_C
-    temp_max_c: float = DEFAULT_TEMP_MAX_C
+    temp_min_c: float = field(default=DEFAULT_TEMP_MIN_C, metadata=SIGNED)
+    temp_max_c: float = field(default=DEFAULT_TEMP_MAX_C, metadata=SIGNED)
     inspection_interval_days: int = 30
     inspection_due_soon_days: int = 7
     liveness_intervals: int = 3
@@ -144,7 +155,7 @@ def _load_readiness(raw: Mapping[str, Any], env: Mapping[str, str]) -> Readiness
         kind = type(getattr(ReadinessPolicy, f.name))
         value = env.get(env_name, raw.get(f.name, getattr(ReadinessPolicy, f.name)))
         value = _coerce(env_name.lower(), value, kind)
-        if isinstance(value, int | float) and value < 0 and not f.name.startswith("temp"):
+        if isinstance(value, int | float) and value < 0 and not f.metadata.get("signed"):
             raise ConfigError(env_name, f"must not be negative, got {value}")
         values[f.name] = value
     policy = ReadinessPolicy(**values)
@@ -153,11 +164,8 @@ def _load_readiness(raw: Mapping[str, Any], env: Mapping[str, str]) -> Readiness
     return policy
 
 
-def load_settings(
-    overrides: Mapping[str, Any] | None = None,
-    env: Mapping[str, str] | None = None,
-    defaults_file: Path = DEFAULTS_FILE,
-) -> Settings:
+def load_settings(overrides: Overrides = None, env: Environ = None,
+                  defaults_file: Path = DEFAULTS_FILE) -> Settings:
     """Build settings from defaults, then environment, then explicit overrides."""
     env = os.environ if env is None else env
     overrides = dict(overrides or {})
@@ -310,27 +318,8 @@ def _check_database_url(url: str) -> None:
         raise ConfigError("DATABASE_URL", "malformed PostgreSQL URL")
 
 
-@dataclass(frozen=True)
-class MqttUrl:
-    """Where and as whom to connect, from an mqtt:// or mqtts:// URL."""
-
-    host: str
-    port: int
-    tls: bool
-    username: str | None
-    password: str | None
-
-    @classmethod
-    def parse(cls, url: str) -> MqttUrl:
-        parsed = urlparse(url)
-        tls = parsed.scheme == "mqtts"
-        return cls(
-            host=parsed.hostname or "127.0.0.1",
-            port=parsed.port or (8883 if tls else 1883),
-            tls=tls,
-            username=unquote(parsed.username) if parsed.username else None,
-            password=unquote(parsed.password) if parsed.password else None,
-        )
+#: An mqtt:// URL's endpoint (`MqttUrl.parse(settings.mqtt_url)`), as the agent has it too.
+MqttUrl = BrokerEndpoint
 
 
 def _check_mqtt_url(url: str) -> None:

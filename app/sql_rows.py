@@ -33,6 +33,23 @@ def loaded_by_id(session: Session, model: type[Any]) -> dict[Any, Any]:
     return out
 
 
+def split_held(session: Session, model: type[Any], rows: Sequence[dict[str, Any]]
+               ) -> tuple[list[tuple[Any, dict[str, Any]]], list[dict[str, Any]]]:
+    """The rows of a bulk UPDATE by primary key (``b_id``) as those whose object the
+    session holds, each with it (to set the new values on: the caller then sees them,
+    and a later flush cannot write back old ones), and the rest, for the statement."""
+    held = loaded_by_id(session, model) if rows else {}
+    loaded: list[tuple[Any, dict[str, Any]]] = []
+    plain: list[dict[str, Any]] = []
+    for row in rows:
+        obj = held.get(row["b_id"])
+        if obj is None:
+            plain.append(row)
+        else:
+            loaded.append((obj, row))
+    return loaded, plain
+
+
 def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 

@@ -12,6 +12,7 @@ import logging
 import math
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,35 +31,27 @@ MISC_INTERVAL_S = 1.0  # paho keepalive bookkeeping
 Callback = tuple[Any, ...]
 
 
+@dataclass(kw_only=True, eq=False)  # eq=False: a live connection is equal to itself only
 class Connection:
-    def __init__(
-        self,
-        *,
-        gateway_id: str,
-        link: LinkSettings,
-        state_topic: str,
-        state_payload: Callable[[GatewayState, datetime | None], bytes],
-        wall: Callable[[], datetime],
-        subscriptions: Sequence[str],
-        on_drop: Callable[[], None],
-        started: float,
-    ) -> None:
-        self.gateway_id = gateway_id
-        self.link = link
-        self.state_topic = state_topic
-        self._state_payload = state_payload
-        self._wall = wall
+    gateway_id: str
+    link: LinkSettings
+    state_topic: str
+    state_payload: Callable[[GatewayState, datetime | None], bytes]
+    wall: Callable[[], datetime]
+    subscriptions: Sequence[str]
+    # Whatever was in flight on a dropped client is owed again: the owner forgets it.
+    on_drop: Callable[[], None]
+    started: float
+
+    def __post_init__(self) -> None:
         self._stamp: datetime | None = None
-        self._subscriptions = tuple(subscriptions)
-        # Whatever was in flight on a dropped client is owed again: the owner forgets it.
-        self._on_drop = on_drop
-        self.backoff = Backoff(link.reconnect_min_s, link.reconnect_max_s)
+        self.backoff = Backoff(self.link.reconnect_min_s, self.link.reconnect_max_s)
         self.client: mqtt.Client | None = None
         self.generation = 0
         self.connected = False
         self.fatal: str | None = None
-        self.next_connect_at = started
-        self.next_misc = started
+        self.next_connect_at = self.started
+        self.next_misc = self.started
         self.connack_deadline = math.inf
         self._callbacks: deque[Callback] = deque()
 
@@ -134,9 +127,9 @@ class Connection:
         client = new_client(self.link, self.generation)
         # The will and the birth of one connection carry one stamp, so the server can tell
         # the will that follows this birth from a late one of an earlier connection.
-        self._stamp = self._wall()
+        self._stamp = self.wall()
         client.will_set(
-            self.state_topic, self._state_payload(GatewayState.OFFLINE, self._stamp), qos=1,
+            self.state_topic, self.state_payload(GatewayState.OFFLINE, self._stamp), qos=1,
             retain=True,
         )
         client.on_connect = self._on_connect
@@ -144,7 +137,7 @@ class Connection:
         client.on_publish = self._on_publish
         client.on_message = self._on_message
         try:
-            client.connect(self.link.host, self.link.port, self.link.keepalive_s)
+            client.connect(self.link.broker.host, self.link.broker.port, self.link.keepalive_s)
         except (OSError, ValueError) as exc:
             delay = self.backoff.next_delay()
             # Long outages would flood the log: say it at the 1st, 2nd, 4th, 8th... try.
@@ -154,8 +147,8 @@ class Connection:
                 level,
                 "%s: cannot reach broker %s:%s (%s, attempt %d); retry in %.1fs",
                 self.gateway_id,
-                self.link.host,
-                self.link.port,
+                self.link.broker.host,
+                self.link.broker.port,
                 exc,
                 attempts,
                 delay,
@@ -170,7 +163,7 @@ class Connection:
         client, self.client = self.client, None
         self.generation += 1  # whatever this client still reports is stale
         self.connected = False
-        self._on_drop()
+        self.on_drop()
         if client is not None:
             with contextlib.suppress(Exception):  # the socket may be gone already
                 client.disconnect()
@@ -199,10 +192,10 @@ class Connection:
         self.connected = True
         self.backoff.reset()
         self.client.publish(
-            self.state_topic, self._state_payload(GatewayState.ONLINE, self._stamp), qos=1,
+            self.state_topic, self.state_payload(GatewayState.ONLINE, self._stamp), qos=1,
             retain=True,
         )
-        for topic in self._subscriptions:
+        for topic in self.subscriptions:
             self.client.subscribe(topic, qos=1)
         return True
 
@@ -220,6 +213,6 @@ class Connection:
         """Publish our retained state now, if connected; the mid to wait for."""
         if not (self.connected and self.client is not None):
             return None
-        info = self.client.publish(self.state_topic, self._state_payload(state, None), qos=1,
+        info = self.client.publish(self.state_topic, self.state_payload(state, None), qos=1,
                                    retain=True)
         return info.mid

@@ -308,8 +308,8 @@ class GatewayRuntime:
                     log.info(
                         "%s: connected to %s:%s (session %d, backlog %d)",
                         self.gateway_id,
-                        self.connection.link.host,
-                        self.connection.link.port,
+                        self.connection.link.broker.host,
+                        self.connection.link.broker.port,
                         self.session,
                         self.outbox.depth,
                     )

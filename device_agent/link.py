@@ -7,19 +7,19 @@ starts clean and the outbox is the only source of truth for what is still owed.
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-log = logging.getLogger("device_agent.link")
+from device_agent.config import TlsConfig
+from device_agent.protocol.broker import BrokerEndpoint
+from device_agent.protocol.callbacks import guarded
 
-F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("device_agent.link")
 
 # CONNACK codes that retrying cannot fix (MQTT 5 values; paho maps 3.1.1 codes 4/5 onto them).
 AUTH_FAILURES = frozenset({134, 135, 138, 140})
@@ -27,15 +27,10 @@ AUTH_FAILURES = frozenset({134, 135, 138, 140})
 
 @dataclass(frozen=True, slots=True)
 class LinkSettings:
-    host: str
-    port: int
+    broker: BrokerEndpoint
     client_id: str
-    username: str | None = None
-    password: str | None = None
-    ca_file: Path | None = None
-    cert_file: Path | None = None
-    key_file: Path | None = None
-    tls: bool = False
+    #: A CA other than the system's, or a client certificate: TLS whenever given.
+    tls_files: TlsConfig | None = None
     keepalive_s: int = 30
     max_inflight: int = 200
     reconnect_min_s: float = 1.0
@@ -43,18 +38,8 @@ class LinkSettings:
     connect_timeout_s: float = 10.0
 
 
-def safe_callback(func: F) -> F:
-    """An exception escaping a paho callback would kill the network loop: log it instead."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except Exception:
-            log.exception("error in MQTT callback %s (ignored)", func.__name__)
-            return None
-
-    return wrapper  # type: ignore[return-value]
+#: The agent's callbacks only log: the connection's own state machine recovers.
+safe_callback = guarded(log)
 
 
 def new_client(settings: LinkSettings, userdata: Any) -> mqtt.Client:
@@ -68,15 +53,20 @@ def new_client(settings: LinkSettings, userdata: Any) -> mqtt.Client:
     # Our own window bounds what is in flight; paho's must not queue behind it.
     client.max_inflight_messages_set(settings.max_inflight + 16)
     client.connect_timeout = settings.connect_timeout_s
-    if settings.username is not None:
-        client.username_pw_set(settings.username, settings.password)
-    if settings.tls or settings.ca_file is not None:
+    broker = settings.broker
+    if broker.username is not None:
+        client.username_pw_set(broker.username, broker.password)
+    if broker.tls or settings.tls_files is not None:
+        files = settings.tls_files or TlsConfig()
         client.tls_set(
-            ca_certs=str(settings.ca_file) if settings.ca_file else None,
-            certfile=str(settings.cert_file) if settings.cert_file else None,
-            keyfile=str(settings.key_file) if settings.key_file else None,
+            ca_certs=_text(files.ca_file), certfile=_text(files.cert_file),
+            keyfile=_text(files.key_file),
         )
     return client
+
+
+def _text(path: Path | None) -> str | None:
+    return str(path) if path else None
 
 
 def is_auth_failure(reason_code: Any) -> bool:

@@ -7,20 +7,16 @@ from device_agent.drivers import build_driver
 from device_agent.gateway import Device, GatewayRuntime, Intervals
 from device_agent.link import LinkSettings
 from device_agent.outbox import OutboxStore
+from device_agent.protocol.broker import BrokerEndpoint
 
 
 def link_settings(cfg: AgentConfig) -> LinkSettings:
     m = cfg.mqtt
     return LinkSettings(
-        host=m.host,
-        port=m.port,
+        broker=BrokerEndpoint(m.host, m.port, tls=m.tls is not None, username=m.username,
+                              password=m.resolved_password()),
         client_id=m.client_id or f"aed-agent-{cfg.gateway_id}",
-        username=m.username,
-        password=m.resolved_password(),
-        tls=m.tls is not None,
-        ca_file=m.tls.ca_file if m.tls else None,
-        cert_file=m.tls.cert_file if m.tls else None,
-        key_file=m.tls.key_file if m.tls else None,
+        tls_files=m.tls,
         keepalive_s=m.keepalive_s,
         max_inflight=m.max_inflight,
         reconnect_min_s=m.reconnect_min_s,

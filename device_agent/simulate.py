@@ -32,6 +32,7 @@ from device_agent.gateway import Device, GatewayRuntime, Intervals
 from device_agent.link import LinkSettings
 from device_agent.outbox import OutboxStore
 from device_agent.protocol import DEFAULT_ROOT, Thresholds, is_valid_id
+from device_agent.protocol.broker import BrokerEndpoint
 from device_agent.reactor import Reactor
 
 log = logging.getLogger("device_agent.simulate")
@@ -116,12 +117,9 @@ def build_runtimes(
             for dev in device_ids
         ]
         link = LinkSettings(
-            host=host,
-            port=port,
+            broker=BrokerEndpoint(host, port, tls=tls, username=cred.username,
+                                  password=cred.password),
             client_id=f"aed-sim-{gw}",
-            username=cred.username,
-            password=cred.password,
-            tls=tls,
             max_inflight=args.max_inflight,
             reconnect_min_s=0.5,
             reconnect_max_s=10.0,

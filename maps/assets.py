@@ -19,6 +19,7 @@ DEFAULT_STATIC_URL = "/static/maps/"
 JS_FILES: tuple[tuple[str, str], ...] = (
     ("leaflet", "leaflet/leaflet.js"),
     ("markercluster", "markercluster/leaflet.markercluster.js"),
+    ("aedmap_dom", "aedmap/dom.js"),
     ("aedmap", "aedmap/aedmap.js"),
     ("aedmap_emergency", "aedmap/emergency.js"),
 )

@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 from maps.geo import Ranked, gcj02_to_wgs84, wgs84_to_gcj02
 from maps.hours import LOOKAHEAD, TZ, intervals, open_state, window
@@ -183,26 +183,30 @@ def encode(
     }
 
 
+class EncodeOptions(TypedDict, total=False):
+    """What `features_payload` passes on to `encode` unchanged (see its defaults)."""
+
+    coords: Coords
+    public: bool
+    show_online_gateways: bool
+    total: int | None
+    now: datetime | None
+
+
 def features_payload(
     records: Iterable[MapRecord],
     *,
-    coords: Coords = "wgs84",
-    public: bool = False,
-    show_online_gateways: bool = False,
-    total: int | None = None,
     limit: int = MAX_FEATURES,
     max_bytes: int = MAX_PAYLOAD_BYTES,
-    now: datetime | None = None,
+    **options: Unpack[EncodeOptions],
 ) -> dict[str, Any]:
-    """Body of the bbox API response (``GET features_url?bbox=...``), JSON-serialisable.
+    """Body of the bbox API response (``GET features_url?bbox=...``), JSON-serialisable:
+    `encode` capped at ``limit`` rows and ``max_bytes``.
 
     Pass the records found in the box (ordered by what matters most when capped, e.g.
     urgent statuses first); query at most ``limit + 1`` rows and pass ``total`` if you
     counted them. Serialised with ``json.dumps`` it stays under 1 MB."""
-    return encode(
-        records, coords=coords, public=public, show_online_gateways=show_online_gateways,
-        limit=limit, max_bytes=max_bytes, total=total, now=now,
-    )
+    return encode(records, limit=limit, max_bytes=max_bytes, **options)
 
 
 def parse_bbox(param: str, coords: str = "wgs84") -> tuple[float, float, float, float]:

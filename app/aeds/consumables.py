@@ -28,11 +28,8 @@ class ReplacementOutcome:
 
 
 def replace_consumables(
-    session: Session,
-    asset: Asset,
-    user_id: int | None,
-    now: datetime,
-    ctx: AedContext,
+    session: Session, asset: Asset, user_id: int | None, now: datetime, ctx: AedContext, *,
+    # By name only: three dates side by side are too easy to pass in the wrong order.
     pad_expiry: date | None = None,
     battery_expiry: date | None = None,
     paediatric_pad_expiry: date | None = None,

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.aeds.facts import CHUNK, all_facts
-from app.aeds.refresh import AedContext, Refreshed, apply_evaluations
+from app.aeds.refresh import AedContext, Refreshed, apply_evaluations, paused_gc
 from app.feeds.changes import record_changes
 from app.gateways.liveness import refresh_gateways
 
@@ -25,13 +25,14 @@ def reconcile(session: Session, now: datetime, ctx: AedContext) -> dict[str, int
     gateways = refresh_gateways(session, None, now, ctx, with_aeds=False)
     total = Refreshed()
     batch = []
-    for row in all_facts(session):
-        batch.append(row)
-        if len(batch) >= CHUNK:
+    with paused_gc():
+        for row in all_facts(session):
+            batch.append(row)
+            if len(batch) >= CHUNK:
+                _add(total, apply_evaluations(session, batch, now, ctx))
+                batch = []
+        if batch:
             _add(total, apply_evaluations(session, batch, now, ctx))
-            batch = []
-    if batch:
-        _add(total, apply_evaluations(session, batch, now, ctx))
     # Writers follow their own changes (refresh.follow_changes); a status this pass
     # finds moved reaches the public feed here, and the coverage through its own job,
     # which recomputes the whole model every few minutes (app/coverage/jobs.py): after

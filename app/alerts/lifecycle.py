@@ -62,23 +62,37 @@ def active_alert(session: Session, subject: Subject, kind: str) -> Alert | None:
                             Alert.status.in_(ACTIVE_STATES)))
 
 
+@dataclass(frozen=True)
+class _Step:
+    """One step of the lifecycle. It records when and by whom in the alert's
+    ``{to}_at`` and ``{to}_by_id`` columns."""
+
+    to: str
+    allowed_from: tuple[str, ...]
+    #: Why it was refused, formatted with the alert's ``id`` and ``status``.
+    refusal: str
+
+    def take(self, alert: Alert, user_id: int | None, now: datetime) -> Alert:
+        if alert.status not in self.allowed_from:
+            raise AlertError(self.refusal.format(id=alert.id, status=alert.status))
+        alert.status = self.to
+        setattr(alert, f"{self.to}_at", now)
+        setattr(alert, f"{self.to}_by_id", user_id)
+        return alert
+
+
+_ACKNOWLEDGE = _Step("acknowledged", ("open",), "alert {id} is {status}, not open")
+_RESOLVE = _Step("resolved", ACTIVE_STATES, "alert {id} is already resolved")
+
+
 def acknowledge(session: Session, alert: Alert, user_id: int | None, now: datetime) -> Alert:
-    if alert.status != "open":
-        raise AlertError(f"alert {alert.id} is {alert.status}, not open")
-    alert.status = "acknowledged"
-    alert.acknowledged_at = now
-    alert.acknowledged_by_id = user_id
-    return alert
+    return _ACKNOWLEDGE.take(alert, user_id, now)
 
 
 def resolve(
     session: Session, alert: Alert, user_id: int | None, now: datetime, resolution: str
 ) -> Alert:
-    if alert.status == "resolved":
-        raise AlertError(f"alert {alert.id} is already resolved")
-    alert.status = "resolved"
-    alert.resolved_at = now
-    alert.resolved_by_id = user_id
+    _RESOLVE.take(alert, user_id, now)
     alert.resolution = resolution
     return alert
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from app.config import PROJECT_ROOT, ConfigError
+from app.config import PROJECT_ROOT, ConfigError, Environ, Overrides
 
 ALERTS_FILE = PROJECT_ROOT / "config" / "alerts.toml"
 DEFAULT_INTERVAL_S = 3600.0
@@ -105,11 +105,8 @@ def _coerce(name: str, key: str, value: Any, kind: Any) -> Any:
     return value
 
 
-def load_alert_policy(
-    overrides: Mapping[str, Any] | None = None,
-    env: Mapping[str, str] | None = None,
-    path: Path = ALERTS_FILE,
-) -> AlertPolicy:
+def load_alert_policy(overrides: Overrides = None, env: Environ = None,
+                      path: Path = ALERTS_FILE) -> AlertPolicy:
     env = os.environ if env is None else env
     overrides = overrides or {}
     raw: dict[str, Any] = tomllib.loads(path.read_text("utf-8")) if path.exists() else {}

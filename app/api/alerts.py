@@ -12,7 +12,8 @@ from app.alerts.subjects import AlertWords, describe
 from app.api.access import Access, caller
 from app.api.blueprint import api
 from app.api.listing import count, where_given
-from app.api.problems import conflict, forbidden, not_found, unprocessable
+from app.api.problems import conflict, forbidden, unprocessable
+from app.api.registry_writes import found
 from app.api.replies import json_reply
 from app.api.schemas.alerts import (
     RESOLUTION_LENGTH,
@@ -34,7 +35,6 @@ from app.models import utcnow
 
 _ACTION_ERRORS = {
     403: "Another team's alert, or a read-only account",
-    404: "No such alert",
     409: "Not possible in the alert's current state",
 }
 
@@ -79,14 +79,10 @@ def list_alerts(query: AlertQuery) -> ResponseReturnValue:
 
 
 def _alert(alert_id: int) -> AlertRow:
-    alert = db_session().get(AlertRow, alert_id)
-    if alert is None:
-        raise not_found("alert")
-    return alert
+    return found(db_session().get(AlertRow, alert_id), "alert")
 
 
-@api.get("/alerts/<int:alert_id>", summary="One alert", path=AlertRef, reply=Alert,
-         errors={404: "No such alert"})
+@api.get("/alerts/<int:alert_id>", summary="One alert", path=AlertRef, reply=Alert)
 def get_alert(alert_id: int) -> ResponseReturnValue:
     return json_reply(alert_body(_alert(alert_id)))
 

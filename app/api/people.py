@@ -3,8 +3,7 @@ or session) and change them (token), through the operations of app/people."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any, TypeVar
 
@@ -15,7 +14,9 @@ from sqlalchemy import or_, select
 from app.api.access import Access, caller
 from app.api.blueprint import api
 from app.api.listing import Rows, page_of, where_given
-from app.api.problems import forbidden, not_found, unprocessable
+from app.api.problems import forbidden, unprocessable
+from app.api.registry import View
+from app.api.registry_writes import WRITE_ERRORS, found
 from app.api.replies import json_reply
 from app.api.schemas.common import Page, PageQuery
 from app.api.schemas.people import (
@@ -52,8 +53,23 @@ from app.people.structure import member_counts
 _MANAGERS_ONLY = "Only coordinators and administrators may see or change people."
 _READ_ERRORS = {403: "Not a coordinator or an administrator"}
 _WRITE_ERRORS = {403: "An account this caller may not manage, or a role it may not give",
-                 422: "A field is wrong (named in invalid-params); nothing was changed"}
+                 **WRITE_ERRORS}
+#: A change without a body has no field to be wrong.
+_BODILESS_ERRORS = {403: _WRITE_ERRORS[403]}
 Row = TypeVar("Row", bound=Base)
+
+
+def _read(rule: str, summary: str, **declared: Any) -> Callable[[View], View]:
+    """A route that reads people, documented as refused (403) to all but coordinators
+    and administrators: its handler asks ``_manager`` (or ``_listed`` does)."""
+    return api.get(rule, summary=summary, errors=_READ_ERRORS, **declared)
+
+
+def _write(method: str, rule: str, summary: str, **declared: Any) -> Callable[[View], View]:
+    """A route that changes people, with a coordinator's or an administrator's token;
+    its problems are ``_WRITE_ERRORS`` unless it says others."""
+    declared.setdefault("errors", _WRITE_ERRORS)
+    return api.route(method, rule, summary=summary, access=Access.COORDINATOR, **declared)
 
 
 def _manager() -> Manager:
@@ -68,18 +84,17 @@ def _hidden(personal: frozenset[str]) -> frozenset[str]:
 
 
 def _one(model: type[Row], ident: int, noun: str) -> Row:
-    row = db_session().get(model, ident)
-    if row is None:
-        raise not_found(noun)
-    return row
+    return found(db_session().get(model, ident), noun)
 
 
-@contextmanager
-def _operation() -> Iterator[None]:
-    """Commit what the operation did, or answer its refusal with nothing changed."""
+def _managed(act: Callable[[Manager], Row], reply: Callable[[Row, int], ResponseReturnValue],
+             status: int = 200) -> ResponseReturnValue:
+    """The caller's operation as a manager, committed and answered with the row it made
+    or changed; its refusal answered with nothing changed."""
+    by = _manager()
     dbs = db_session()
     try:
-        yield
+        row = act(by)
     except PeopleInvalid as invalid:
         dbs.rollback()
         raise unprocessable([InvalidParam(name=p.name, reason=p.text)
@@ -88,6 +103,18 @@ def _operation() -> Iterator[None]:
         dbs.rollback()
         raise forbidden(str(refused).capitalize() + ".") from None
     dbs.commit()
+    return reply(row, status)
+
+
+def _changed(model: type[Row], ident: int, noun: str, act: Callable[[Manager, Row], object],
+             reply: Callable[[Row, int], ResponseReturnValue]) -> ResponseReturnValue:
+    """``act`` on one row (404 when there is none), answered with the row."""
+    def run(by: Manager) -> Row:
+        row = _one(model, ident, noun)
+        act(by, row)
+        return row
+
+    return _managed(run, reply)
 
 
 def _listed(shape: type[Page[Any]], rows: Rows, query: PageQuery,
@@ -133,8 +160,7 @@ def _draft(body: BaseModel, account: UserRow | None = None) -> accounts.AccountD
     return accounts.AccountDraft(**values)
 
 
-@api.get("/users", summary="List accounts", query=UserQuery, reply=UserPage,
-         errors=_READ_ERRORS)
+@_read("/users", "List accounts", query=UserQuery, reply=UserPage)
 def list_users(query: UserQuery) -> ResponseReturnValue:
     rows = select(UserRow).order_by(UserRow.id)
     rows = where_given(rows, [(UserRow.role, query.role), (UserRow.team_id, query.team_id),
@@ -145,66 +171,62 @@ def list_users(query: UserQuery) -> ResponseReturnValue:
     return _listed(UserPage, rows, query, user_body, ACCOUNT_PERSONAL)
 
 
-@api.get("/users/<int:user_id>", summary="One account", path=UserRef, reply=User,
-         errors=_READ_ERRORS)
+@_read("/users/<int:user_id>", "One account", path=UserRef, reply=User)
 def get_user(user_id: int) -> ResponseReturnValue:
     _manager()
     return _user_reply(_one(UserRow, user_id, "user"))
 
 
-@api.post("/users", summary="Create an account", body=NewUser, reply=User, status=201,
-          access=Access.COORDINATOR, errors=_WRITE_ERRORS,
-          description="Its owner must choose their own password at the first login.")
+@_write("post", "/users", "Create an account", body=NewUser, reply=User, status=201,
+        description="Its owner must choose their own password at the first login.")
 def create_user(body: NewUser) -> ResponseReturnValue:
-    by = _manager()
-    with _operation():
-        account = accounts.create_account(db_session(), by, body.username, _draft(body),
-                                          body.password)
-    return _user_reply(account, 201)
+    return _managed(lambda by: accounts.create_account(
+        db_session(), by, body.username, _draft(body), body.password), _user_reply, 201)
 
 
-def _managed(user_id: int, act: Callable[[Manager, UserRow], object]) -> ResponseReturnValue:
-    by = _manager()
-    account = _one(UserRow, user_id, "user")
-    with _operation():
-        act(by, account)
-    return _user_reply(account)
+def _account(user_id: int, act: Callable[[Manager, UserRow], object]) -> ResponseReturnValue:
+    return _changed(UserRow, user_id, "user", act, _user_reply)
 
 
-@api.route("patch", "/users/<int:user_id>", summary="Change an account", path=UserRef,
-           body=UserChange, reply=User, access=Access.COORDINATOR,
-           errors={**_WRITE_ERRORS, 404: "No such user"})
+def _account_action(action: str, summary: str, description: str,
+                    **more: Any) -> Callable[[View], View]:
+    """A POST to one account (a 404 names the user), answered with the account."""
+    return _write("post", f"/users/<int:user_id>/{action}", summary, path=UserRef,
+                  reply=User, description=description, **more)
+
+
+@_write("patch", "/users/<int:user_id>", "Change an account", path=UserRef,
+        body=UserChange, reply=User)
 def update_user(user_id: int, body: UserChange) -> ResponseReturnValue:
-    return _managed(user_id, lambda by, account: accounts.update_account(
+    return _account(user_id, lambda by, account: accounts.update_account(
         db_session(), by, account, _draft(body, account)))
 
 
-@api.post("/users/<int:user_id>/password", summary="Reset an account's password",
-          path=UserRef, body=PasswordReset, reply=User, access=Access.COORDINATOR,
-          errors={**_WRITE_ERRORS, 404: "No such user"},
-          description="Every session of the account ends now; its owner must choose their "
-          "own password at the next login. Its API token stays.")
+@_account_action("password", "Reset an account's password", (
+    "Every session of the account ends now; its owner must choose their own password at "
+    "the next login. Its API token stays."), body=PasswordReset)
 def reset_user_password(user_id: int, body: PasswordReset) -> ResponseReturnValue:
-    return _managed(user_id, lambda by, account: passwords.reset_password(
+    return _account(user_id, lambda by, account: passwords.reset_password(
         db_session(), by, account, body.password))
 
 
-@api.post("/users/<int:user_id>/deactivate", summary="Deactivate an account", path=UserRef,
-          reply=User, access=Access.COORDINATOR,
-          errors={403: _WRITE_ERRORS[403], 404: "No such user"},
-          description="Its sessions and its API token end at once; nothing is deleted.")
+def _set_active(user_id: int, active: bool) -> ResponseReturnValue:
+    return _account(user_id, lambda by, account: activation.set_active(
+        db_session(), by, account, active))
+
+
+@_account_action("deactivate", "Deactivate an account",
+                 "Its sessions and its API token end at once; nothing is deleted.",
+                 errors=_BODILESS_ERRORS)
 def deactivate_user(user_id: int) -> ResponseReturnValue:
-    return _managed(user_id, lambda by, account: activation.set_active(
-        db_session(), by, account, False))
+    return _set_active(user_id, False)
 
 
-@api.post("/users/<int:user_id>/reactivate", summary="Reactivate an account", path=UserRef,
-          reply=User, access=Access.COORDINATOR,
-          errors={403: _WRITE_ERRORS[403], 404: "No such user"},
-          description="Its owner may log in again; an API token must be issued anew.")
+@_account_action("reactivate", "Reactivate an account",
+                 "Its owner may log in again; an API token must be issued anew.",
+                 errors=_BODILESS_ERRORS)
 def reactivate_user(user_id: int) -> ResponseReturnValue:
-    return _managed(user_id, lambda by, account: activation.set_active(
-        db_session(), by, account, True))
+    return _set_active(user_id, True)
 
 
 # --- teams and organisations ------------------------------------------------------------
@@ -233,39 +255,30 @@ def _team_draft(body: BaseModel, team: TeamRow | None = None) -> teams.TeamDraft
     return teams.TeamDraft(**values)
 
 
-@api.get("/teams", summary="List teams", query=TeamQuery, reply=TeamPage,
-         errors=_READ_ERRORS)
+@_read("/teams", "List teams", query=TeamQuery, reply=TeamPage)
 def list_teams(query: TeamQuery) -> ResponseReturnValue:
     rows = where_given(select(TeamRow).order_by(TeamRow.id),
                        [(TeamRow.organisation_id, query.organisation_id)])
     return _listed(TeamPage, rows, query, _team_bodies(), TEAM_PERSONAL)
 
 
-@api.get("/teams/<int:team_id>", summary="One team", path=TeamRef, reply=Team,
-         errors=_READ_ERRORS)
+@_read("/teams/<int:team_id>", "One team", path=TeamRef, reply=Team)
 def get_team(team_id: int) -> ResponseReturnValue:
     _manager()
     return _team_reply(_one(TeamRow, team_id, "team"))
 
 
-@api.post("/teams", summary="Create a team", body=NewTeam, reply=Team, status=201,
-          access=Access.COORDINATOR, errors=_WRITE_ERRORS)
+@_write("post", "/teams", "Create a team", body=NewTeam, reply=Team, status=201)
 def create_team(body: NewTeam) -> ResponseReturnValue:
-    by = _manager()
-    with _operation():
-        team = teams.create_team(db_session(), by, body.code, _team_draft(body))
-    return _team_reply(team, 201)
+    return _managed(lambda by: teams.create_team(db_session(), by, body.code,
+                                                 _team_draft(body)), _team_reply, 201)
 
 
-@api.route("patch", "/teams/<int:team_id>", summary="Change a team", path=TeamRef,
-           body=TeamChange, reply=Team, access=Access.COORDINATOR,
-           errors={**_WRITE_ERRORS, 404: "No such team"})
+@_write("patch", "/teams/<int:team_id>", "Change a team", path=TeamRef, body=TeamChange,
+        reply=Team)
 def update_team(team_id: int, body: TeamChange) -> ResponseReturnValue:
-    by = _manager()
-    team = _one(TeamRow, team_id, "team")
-    with _operation():
-        teams.update_team(db_session(), by, team, _team_draft(body, team))
-    return _team_reply(team)
+    return _changed(TeamRow, team_id, "team", lambda by, team: teams.update_team(
+        db_session(), by, team, _team_draft(body, team)), _team_reply)
 
 
 def organisation_body(org: OrganisationRow) -> Organisation:
@@ -273,8 +286,8 @@ def organisation_body(org: OrganisationRow) -> Organisation:
                         level=org.level, parent_id=org.parent_id)
 
 
-@api.get("/organisations", summary="List organisations (the district and its branches)",
-         query=PageQuery, reply=OrganisationPage, errors=_READ_ERRORS)
+@_read("/organisations", "List organisations (the district and its branches)",
+       query=PageQuery, reply=OrganisationPage)
 def list_organisations(query: PageQuery) -> ResponseReturnValue:
     _manager()
     rows = select(OrganisationRow).order_by(OrganisationRow.id)

@@ -4,6 +4,9 @@ installation's operator."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
@@ -44,6 +47,24 @@ def _refused(invalid: PeopleInvalid) -> click.ClickException:
         f"{_OPTION_OF.get(p.name, p.name)}: {p.text}" for p in invalid))
 
 
+@contextmanager
+def _committed(session: Session) -> Iterator[None]:
+    """Commit what the operation did, or exit with its problems named as options."""
+    try:
+        yield
+    except PeopleInvalid as invalid:
+        raise _refused(invalid) from None
+    session.commit()
+
+
+@contextmanager
+def _changing(username: str) -> Iterator[tuple[Session, User]]:
+    """The named account, committed once the change is made."""
+    session = _cli_session()
+    with _committed(session):
+        yield session, _account(session, username)
+
+
 @click.group("user")
 def user() -> None:
     """Manage user accounts."""
@@ -70,12 +91,9 @@ def add_user(username: str, role: str, team_code: str | None, display_name: str 
             raise click.ClickException(f"unknown team {team_code!r} (known: {codes})")
     draft = AccountDraft(display_name=display_name or username, role=role,
                          team_id=team.id if team else None, locale=locale)
-    try:
+    with _committed(session):
         create_account(session, COMMAND_LINE, username, draft, password,
                        must_change=temporary)
-    except PeopleInvalid as invalid:
-        raise _refused(invalid) from None
-    session.commit()
     click.echo(f"created {role} {username}" + (f" in team {team_code}" if team_code else ""))
 
 
@@ -86,13 +104,8 @@ def add_user(username: str, role: str, team_code: str | None, display_name: str 
 @with_appcontext
 def set_password(username: str, temporary: bool, password: str) -> None:
     """Change a password; every existing session of the user ends."""
-    session = _cli_session()
-    account = _account(session, username)
-    try:
+    with _changing(username) as (session, account):
         reset_password(session, COMMAND_LINE, account, password, must_change=temporary)
-    except PeopleInvalid as invalid:
-        raise _refused(invalid) from None
-    session.commit()
     click.echo(f"password changed for {username}")
 
 
@@ -101,10 +114,8 @@ def set_password(username: str, temporary: bool, password: str) -> None:
 @with_appcontext
 def new_token(username: str) -> None:
     """Issue an API token (replaces the old one); printed once."""
-    session = _cli_session()
-    account = _account(session, username)
-    token = issue_token(session, account)
-    session.commit()
+    with _changing(username) as (session, account):
+        token = issue_token(session, account)
     click.echo(token)
 
 
@@ -113,10 +124,8 @@ def new_token(username: str) -> None:
 @with_appcontext
 def drop_token(username: str) -> None:
     """End the user's API token now (a lost phone, a leaked script)."""
-    session = _cli_session()
-    account = _account(session, username)
-    revoke_token(account)
-    session.commit()
+    with _changing(username) as (_, account):
+        revoke_token(account)
     click.echo(f"API token of {username} revoked")
 
 

@@ -23,6 +23,19 @@ _SET_DETAIL = (update(_ALERT).where(_ALERT.c.id == bindparam("b_id"))
 CHUNK = 2000
 
 
+def _active_of(literal: bool) -> Any:
+    return select(Alert.id, Alert.asset_id, Alert.detail).where(
+        Alert.subject_type == "asset",
+        Alert.asset_id.in_(bindparam("ids", expanding=True, literal_execute=literal)),
+        Alert.status.in_(ACTIVE_STATES))
+
+
+#: The active alerts of some AEDs; their ids as literals on PostgreSQL, for the reason
+#: app/alerts/apply.py gives at its own ``_ACTIVE_OF`` (alerts the same transaction
+#: opened, a plan from the statistics of before).
+_ACTIVE_OF = {False: _active_of(False), True: _active_of(True)}
+
+
 def percent(share: float) -> float:
     """A share (0–1) as the percent an alert shows (two decimals: no churn from noise)."""
     return round(share * 100, 2)
@@ -32,12 +45,10 @@ def mark_costs(session: Session, criticality: Mapping[int, float]) -> int:
     """Write each AED's cost into its active alerts where it differs; the alerts changed."""
     ids = sorted(criticality)
     rows: list[dict[str, Any]] = []
+    active_of = _ACTIVE_OF[is_postgresql(session)]
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
         for alert_id, asset_id, detail in session.execute(
-                select(Alert.id, Alert.asset_id, Alert.detail).where(
-                    Alert.subject_type == "asset", Alert.asset_id.in_(chunk),
-                    Alert.status.in_(ACTIVE_STATES))):
+                active_of, {"ids": ids[start:start + CHUNK]}):
             cost = percent(criticality[asset_id])
             current = detail if isinstance(detail, dict) else {}
             if current.get(COVERAGE_LOST) != cost:

@@ -4,9 +4,10 @@ readiness the one evaluation keeps (app/aeds/refresh.py). Retired AEDs are gone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Select, func, select
+import numpy as np
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.coverage.geojson import Polygon
@@ -48,10 +49,43 @@ def states_of(session: Session, ids: Iterable[int]) -> list[AedState]:
                 Asset.id.in_(wanted[start:start + ID_CHUNK])))]
 
 
-def states_in(session: Session, box: Box) -> list[AedState]:
-    min_lat, min_lon, max_lat, max_lon = box
-    return _states(session, _select().where(Asset.lat.between(min_lat, max_lat),
-                                            Asset.lon.between(min_lon, max_lon)))
+#: Boxes per query of :func:`states_in_boxes`; above it one read of every AED is cheaper
+#: than a query per few boxes.
+BOXES_PER_QUERY = 50
+
+
+def states_in_boxes(session: Session, boxes: Sequence[Box], step: float) -> list[AedState]:
+    """The AEDs in any of these boxes, and maybe some within ``step`` degrees of one."""
+    if not boxes:
+        return []
+    if len(boxes) <= BOXES_PER_QUERY:
+        return _states(session, _select().where(or_(*(
+            Asset.lat.between(b[0], b[2]) & Asset.lon.between(b[1], b[3]) for b in boxes))))
+    states = all_states(session)
+    lat = np.fromiter((s.lat for s in states), float, len(states))
+    lon = np.fromiter((s.lon for s in states), float, len(states))
+    return [s for s, inside in zip(states, in_boxes(lat, lon, boxes, step), strict=True)
+            if inside]
+
+
+def in_boxes(lat: np.ndarray, lon: np.ndarray, boxes: Sequence[Box],
+             step: float) -> np.ndarray:
+    """Which points lie in one of the boxes, or within ``step`` degrees of one: the boxes
+    drawn on a raster of that step, so many boxes cost one lookup per point (never a
+    point missed). The raster spans the boxes: callers keep them near one area."""
+    b = np.asarray(boxes, dtype=float)
+    lat0, lon0 = b[:, 0].min(), b[:, 1].min()
+    r0, r1 = ((b[:, [0, 2]] - lat0) // step).astype(np.int64).T
+    c0, c1 = ((b[:, [1, 3]] - lon0) // step).astype(np.int64).T
+    raster = np.zeros((int(r1.max()) + 1, int(c1.max()) + 1), dtype=bool)
+    for top, bottom, left, right in zip(r0, r1, c0, c1, strict=True):
+        raster[top:bottom + 1, left:right + 1] = True
+    rows = ((lat - lat0) // step).astype(np.int64)
+    cols = ((lon - lon0) // step).astype(np.int64)
+    on = (rows >= 0) & (rows < raster.shape[0]) & (cols >= 0) & (cols < raster.shape[1])
+    out = np.zeros(len(lat), dtype=bool)
+    out[on] = raster[rows[on], cols[on]]
+    return out
 
 
 def box_around(points: Iterable[tuple[float, float]], radius_m: float) -> Box | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
@@ -27,8 +27,7 @@ _AED: Table = CoverageAed.__table__  # type: ignore[assignment]
 DECIMALS = 9
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """Hours ``start`` to ``end`` (exclusive) of the week, 0 = Monday 00:00–01:00."""
 
     start: int
@@ -38,6 +37,9 @@ class Span:
 
 @dataclass(frozen=True)
 class WeekFigures:
+    """The typical week as stored: the share of the area covered in each of its hours,
+    counted over ``cells`` cells and ``aeds`` AEDs."""
+
     computed_at: datetime
     week_starts_at: datetime
     hours: tuple[float, ...]

@@ -212,21 +212,12 @@ def _attach_gateway(
 def _stock_site(
     session: Session, code: str, site: Site, items: dict[str, SupplyItem], today, now: datetime
 ) -> None:
-    if code == "fac-fashion":
-        for item_code, (minimum, target, lots) in yangpu.FASHION_STOCK.items():
-            session.add(ParLevel(site=site, item=items[item_code], minimum=minimum,
-                                 target=target))
-            for i, (qty, days) in enumerate(lots):
-                session.add(StockLot(
-                    site=site, item=items[item_code], quantity=qty,
-                    expiry=today + timedelta(days=days) if days is not None else None,
-                    lot_code=f"{item_code.upper()}-{i + 1}", received_at=now,
-                ))
-        return
-    for item_code, (minimum, target, qty, days) in yangpu.KIT_STOCK.items():
+    stock = yangpu.FASHION_STOCK if code == "fac-fashion" else yangpu.KIT_STOCK
+    for item_code, (minimum, target, lots) in stock.items():
         session.add(ParLevel(site=site, item=items[item_code], minimum=minimum, target=target))
-        session.add(StockLot(
-            site=site, item=items[item_code], quantity=qty,
-            expiry=today + timedelta(days=days) if days is not None else None,
-            lot_code=f"{item_code.upper()}-1", received_at=now,
-        ))
+        for i, (qty, days) in enumerate(lots):
+            session.add(StockLot(
+                site=site, item=items[item_code], quantity=qty,
+                expiry=today + timedelta(days=days) if days is not None else None,
+                lot_code=f"{item_code.upper()}-{i + 1}", received_at=now,
+            ))

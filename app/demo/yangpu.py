@@ -9,25 +9,20 @@ and the volunteer teams.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 DISTRICT = ("yp-redcross", "杨浦区红十字会", "Yangpu District Red Cross")
 
+#: The demo's tables (organisations, supplies, stock), kept as data.
+TABLES_FILE = Path(__file__).with_name("yangpu.toml")
+_TABLES = tomllib.loads(TABLES_FILE.read_text("utf-8"))
+
 # (code, Chinese, English)
 SUBDISTRICTS: list[tuple[str, str, str]] = [
-    ("dinghailu", "定海路街道红十字会", "Dinghai Road Subdistrict Red Cross"),
-    ("pingliang", "平凉路街道红十字会", "Pingliang Road Subdistrict Red Cross"),
-    ("jiangpu", "江浦路街道红十字会", "Jiangpu Road Subdistrict Red Cross"),
-    ("siping", "四平路街道红十字会", "Siping Road Subdistrict Red Cross"),
-    ("kongjiang", "控江路街道红十字会", "Kongjiang Road Subdistrict Red Cross"),
-    ("changbai", "长白新村街道红十字会", "Changbai Xincun Subdistrict Red Cross"),
-    ("yanji", "延吉新村街道红十字会", "Yanji Xincun Subdistrict Red Cross"),
-    ("yinhang", "殷行街道红十字会", "Yinhang Subdistrict Red Cross"),
-    ("daqiao", "大桥街道红十字会", "Daqiao Subdistrict Red Cross"),
-    ("wujiaochang", "五角场街道红十字会", "Wujiaochang Subdistrict Red Cross"),
-    ("xinjiangwan", "新江湾城街道红十字会", "Xinjiangwancheng Subdistrict Red Cross"),
-    ("changhai", "长海路街道红十字会", "Changhai Road Subdistrict Red Cross"),
-]
+    (code, row["name"], row["name_en"]) for code, row in _TABLES["subdistricts"].items()]
 
 # (code, Chinese, English, organisation code, leader). The seven district teams
 # (区属红十字志愿服务队) are the article's; the subdistricts' AED check teams are the
@@ -73,6 +68,9 @@ class DemoAed:
 
 @dataclass(frozen=True)
 class DemoSite:
+    """One demo site, in the organisation and team named by their codes, with the AEDs
+    it holds and, when ``first_aid_kit``, a kit of KIT_STOCK."""
+
     code: str
     name: str
     name_en: str
@@ -88,6 +86,27 @@ class DemoSite:
 
 
 _ROAD = "杨树浦路"
+_RENREN_HOURS = "Mo-Su 07:00-21:00"
+
+
+def _renren_house(n: int, lat: float, lon: float, org: str, team: str,
+                  aed: DemoAed) -> DemoSite:
+    """A riverside 人人屋 (party-service station), open 07:00-21:00, with a first-aid kit
+    and its AED on the indoor wall, reachable while the house is open."""
+    return DemoSite(f"pss-renren-{n}", f"滨江人人屋({n}号)", f"Riverside Renren House No.{n}",
+                    "party_service_station", lat, lon, f"{_ROAD}滨江步道{n}号人人屋", org, team,
+                    opening_hours=_RENREN_HOURS, first_aid_kit=True, aeds=[replace(
+                        aed, cabinet="室内墙挂式机柜", indoor=True, access_hours=_RENREN_HOURS)])
+
+
+def _service_centre(code: str, names: tuple[str, str], lat: float, lon: float, address: str,
+                    org: str, team: str, hours: str, aed: DemoAed) -> DemoSite:
+    """A subdistrict's party-service centre (Chinese and English name): its AED stands in
+    the ground-floor lobby, reachable in the centre's hours."""
+    return DemoSite(code, *names, "party_service_station", lat, lon, address, org, team,
+                    opening_hours=hours,
+                    aeds=[replace(aed, indoor=True, cabinet="一楼大厅", access_hours=hours)])
+
 
 SITES: list[DemoSite] = [
     DemoSite("rs-qinhuangdao", "秦皇岛路码头滨江点", "Qinhuangdao Rd Wharf riverside point",
@@ -103,23 +122,12 @@ SITES: list[DemoSite] = [
                          "ZOLL", "AED Plus", scenario="attention_pads", pad_days=20,
                          gateway="gw-yp-002"),
              ]),
-    DemoSite("pss-renren-1", "滨江人人屋(1号)", "Riverside Renren House No.1",
-             "party_service_station", 31.25510, 121.51760, f"{_ROAD}滨江步道1号人人屋",
-             "pingliang", "shanxin", opening_hours="Mo-Su 07:00-21:00", first_aid_kit=True,
-             aeds=[
-                 DemoAed("aed-yp-003", "1号人人屋AED", "Renren House 1 AED", "Mindray",
-                         "BeneHeart C2", cabinet="室内墙挂式机柜", indoor=True,
-                         access_hours="Mo-Su 07:00-21:00", gateway="gw-yp-003"),
-             ]),
-    DemoSite("pss-renren-2", "滨江人人屋(2号)", "Riverside Renren House No.2",
-             "party_service_station", 31.25650, 121.52150, f"{_ROAD}滨江步道2号人人屋",
-             "pingliang", "shanxin", opening_hours="Mo-Su 07:00-21:00", first_aid_kit=True,
-             aeds=[
-                 DemoAed("aed-yp-004", "2号人人屋AED", "Renren House 2 AED", "Philips",
-                         "HeartStart FRx", scenario="in_use_sensor", gateway="gw-yp-004",
-                         indoor=True, cabinet="室内墙挂式机柜",
-                         access_hours="Mo-Su 07:00-21:00", paediatric=True),
-             ]),
+    _renren_house(1, 31.25510, 121.51760, "pingliang", "shanxin", DemoAed(
+        "aed-yp-003", "1号人人屋AED", "Renren House 1 AED", "Mindray", "BeneHeart C2",
+        gateway="gw-yp-003")),
+    _renren_house(2, 31.25650, 121.52150, "pingliang", "shanxin", DemoAed(
+        "aed-yp-004", "2号人人屋AED", "Renren House 2 AED", "Philips", "HeartStart FRx",
+        scenario="in_use_sensor", gateway="gw-yp-004", paediatric=True)),
     DemoSite("rs-greenhill", "绿之丘滨江点", "Green Hill riverside point",
              "riverside_point", 31.25720, 121.52540, f"{_ROAD}绿之丘", "pingliang", "shanxin",
              aeds=[
@@ -138,14 +146,9 @@ SITES: list[DemoSite] = [
                  DemoAed("aed-yp-007", "杨浦大桥东AED", "Yangpu Bridge East AED", "Philips",
                          "HeartStart HS1", scenario="not_ready_pads_expired", pad_days=-12),
              ]),
-    DemoSite("pss-renren-3", "滨江人人屋(3号)", "Riverside Renren House No.3",
-             "party_service_station", 31.25820, 121.53610, f"{_ROAD}滨江步道3号人人屋",
-             "daqiao", "daqiao-aed", opening_hours="Mo-Su 07:00-21:00", first_aid_kit=True,
-             aeds=[
-                 DemoAed("aed-yp-008", "3号人人屋AED", "Renren House 3 AED", "Mindray",
-                         "BeneHeart D1", indoor=True, cabinet="室内墙挂式机柜",
-                         access_hours="Mo-Su 07:00-21:00", gateway="gw-yp-008"),
-             ]),
+    _renren_house(3, 31.25820, 121.53610, "daqiao", "daqiao-aed", DemoAed(
+        "aed-yp-008", "3号人人屋AED", "Renren House 3 AED", "Mindray", "BeneHeart D1",
+        gateway="gw-yp-008")),
     DemoSite("rs-shipyard", "上海船厂滨江点", "Shanghai Shipyard riverside point",
              "scenic_area", 31.25960, 121.53980, f"{_ROAD}船厂滨江绿地", "daqiao",
              "daqiao-aed", aeds=[
@@ -163,15 +166,9 @@ SITES: list[DemoSite] = [
                          "HeartStart FRx", scenario="not_ready_inspection_overdue",
                          inspected_days_ago=45),
              ]),
-    DemoSite("pss-renren-4", "滨江人人屋(4号)", "Riverside Renren House No.4",
-             "party_service_station", 31.26400, 121.54610, f"{_ROAD}滨江步道4号人人屋",
-             "daqiao", "daqiao-aed", opening_hours="Mo-Su 07:00-21:00", first_aid_kit=True,
-             aeds=[
-                 DemoAed("aed-yp-012", "4号人人屋AED", "Renren House 4 AED", "HeartSine",
-                         "samaritan 360P", indoor=True, cabinet="室内墙挂式机柜",
-                         access_hours="Mo-Su 07:00-21:00", gateway="gw-yp-012",
-                         pad_days=700, battery_days=700),
-             ]),
+    _renren_house(4, 31.26400, 121.54610, "daqiao", "daqiao-aed", DemoAed(
+        "aed-yp-012", "4号人人屋AED", "Renren House 4 AED", "HeartSine", "samaritan 360P",
+        gateway="gw-yp-012", pad_days=700, battery_days=700)),
     DemoSite("rs-dockyard", "渔人码头滨江点", "Fisherman's Wharf riverside point",
              "riverside_point", 31.26590, 121.54850, f"{_ROAD}渔人码头", "daqiao", "daqiao-aed",
              aeds=[
@@ -202,30 +199,21 @@ SITES: list[DemoSite] = [
                          "BeneHeart C2", access_hours="Mo-Su 06:00-18:00",
                          scenario="attention_inspection_due", inspected_days_ago=26),
              ]),
-    DemoSite("pss-pingliang", "平凉路街道党群服务中心", "Pingliang Rd community service centre",
-             "party_service_station", 31.26020, 121.52480, "平凉路1398号(示意)", "pingliang",
-             "pingliang-aed", opening_hours="Mo-Fr 08:30-17:00; Sa 09:00-12:00",
-             aeds=[
-                 DemoAed("aed-yp-018", "平凉路党群服务中心AED", "Pingliang centre AED", "ZOLL",
-                         "AED Plus", indoor=True, cabinet="一楼大厅",
-                         access_hours="Mo-Fr 08:30-17:00; Sa 09:00-12:00"),
-             ]),
-    DemoSite("pss-daqiao", "大桥街道党群服务中心", "Daqiao community service centre",
-             "party_service_station", 31.26300, 121.53300, "长阳路(示意)", "daqiao",
-             "daqiao-aed", opening_hours="Mo-Fr 08:30-17:00",
-             aeds=[
-                 DemoAed("aed-yp-019", "大桥党群服务中心AED", "Daqiao centre AED", "Philips",
-                         "HeartStart FRx", indoor=True, cabinet="一楼大厅",
-                         access_hours="Mo-Fr 08:30-17:00", scenario="attention_missing_data"),
-             ]),
-    DemoSite("pss-dinghai", "定海路街道党群服务中心", "Dinghai Rd community service centre",
-             "party_service_station", 31.27300, 121.54800, "定海路(示意)", "dinghailu",
-             "dinghai-aed", opening_hours="Mo-Fr 08:30-17:00",
-             aeds=[
-                 DemoAed("aed-yp-020", "定海路党群服务中心AED", "Dinghai centre AED", "Mindray",
-                         "BeneHeart D1", indoor=True, cabinet="一楼大厅",
-                         access_hours="Mo-Fr 08:30-17:00"),
-             ]),
+    _service_centre("pss-pingliang", ("平凉路街道党群服务中心", "Pingliang Rd community service centre"),
+                    31.26020, 121.52480, "平凉路1398号(示意)", "pingliang", "pingliang-aed",
+                    "Mo-Fr 08:30-17:00; Sa 09:00-12:00", DemoAed(
+                        "aed-yp-018", "平凉路党群服务中心AED", "Pingliang centre AED", "ZOLL",
+                        "AED Plus")),
+    _service_centre("pss-daqiao", ("大桥街道党群服务中心", "Daqiao community service centre"),
+                    31.26300, 121.53300, "长阳路(示意)", "daqiao", "daqiao-aed",
+                    "Mo-Fr 08:30-17:00", DemoAed(
+                        "aed-yp-019", "大桥党群服务中心AED", "Daqiao centre AED", "Philips",
+                        "HeartStart FRx", scenario="attention_missing_data")),
+    _service_centre("pss-dinghai", ("定海路街道党群服务中心", "Dinghai Rd community service centre"),
+                    31.27300, 121.54800, "定海路(示意)", "dinghailu", "dinghai-aed",
+                    "Mo-Fr 08:30-17:00", DemoAed(
+                        "aed-yp-020", "定海路党群服务中心AED", "Dinghai centre AED", "Mindray",
+                        "BeneHeart D1")),
     DemoSite("hos-kongjiang", "控江医院门诊楼", "Kongjiang Hospital outpatient hall", "hospital",
              31.27150, 121.52450, "控江路(示意)", "kongjiang", "aikang",
              aeds=[
@@ -242,48 +230,25 @@ SITES: list[DemoSite] = [
              ]),
 ]
 
+#: A stock lot: quantity, days from the seeding day to its expiry (None: it keeps).
+Lot = tuple[int, int | None]
+#: A station's stock: item code -> (minimum, target, lots).
+Stock = dict[str, tuple[int, int, list[Lot]]]
+
+
+def _stock(table: dict[str, Any]) -> Stock:
+    return {code: (row["minimum"], row["target"],
+                   [(lot[0], lot[1] if len(lot) > 1 else None) for lot in row["lots"]])
+            for code, row in table.items()}
+
+
 # (code, Chinese, English, unit, shelf life days)
 SUPPLY_ITEMS: list[tuple[str, str, str, str, int | None]] = [
-    ("plaster", "创可贴", "Plasters", "片", 1095),
-    ("eye-pad", "眼垫", "Sterile eye pads", "片", 1095),
-    ("triangular", "三角巾", "Triangular bandages", "条", 1825),
-    ("safety-pin", "安全别针", "Safety pins", "枚", None),
-    ("dressing-l", "大号无菌敷料", "Large sterile dressings", "块", 1095),
-    ("dressing-m", "中号无菌敷料", "Medium sterile dressings", "块", 1095),
-    ("gloves", "一次性医用手套", "Disposable gloves", "副", 1825),
-    ("saline", "生理盐水(冲洗用)", "Sterile saline (eye wash)", "瓶", 730),
-    ("iodine-swab", "碘伏棉棒", "Iodine swabs", "支", 730),
-    ("tourniquet", "止血带", "Tourniquet", "条", None),
-    ("cpr-shield", "CPR呼吸面罩", "CPR face shield", "个", 1825),
-    ("blanket", "急救毯", "Emergency blanket", "条", 1825),
-    ("aed-pads", "AED备用电极片", "Spare AED pads", "副", 730),
-]
-
-# Fashion-centre station stock: item -> (minimum, target, [(quantity, expiry days or None)])
-FASHION_STOCK: dict[str, tuple[int, int, list[tuple[int, int | None]]]] = {
-    "plaster": (20, 40, [(30, 400)]),
-    "eye-pad": (2, 4, [(1, 300)]),  # below minimum: restock
-    "triangular": (4, 8, [(6, 900)]),
-    "safety-pin": (6, 12, [(12, None)]),
-    "dressing-l": (2, 4, [(2, 500)]),
-    "dressing-m": (6, 10, [(4, 600), (4, 20)]),  # a lot expiring soon counts as missing
-    "gloves": (10, 20, [(20, 800)]),
-    "saline": (2, 4, [(3, 200)]),
-    "iodine-swab": (20, 40, [(10, -5), (20, 300)]),  # an expired lot
-    "tourniquet": (2, 2, [(2, None)]),
-    "cpr-shield": (2, 4, [(3, 900)]),
-    "blanket": (2, 4, [(4, 1200)]),
-    "aed-pads": (1, 2, [(1, 60)]),
-}
-
-# Renren house kits: (minimum, target, quantity, expiry days)
-KIT_STOCK: dict[str, tuple[int, int, int, int | None]] = {
-    "plaster": (10, 20, 16, 500),
-    "gloves": (4, 10, 6, 900),
-    "iodine-swab": (10, 20, 12, 300),
-    "triangular": (2, 4, 3, 900),
-    "cpr-shield": (1, 2, 2, 900),
-}
+    (code, item["name"], item["name_en"], item["unit"], item.get("shelf_life_days"))
+    for code, item in _TABLES["items"].items()]
+FASHION_STOCK = _stock(_TABLES["stock"]["fac-fashion"])
+#: The kit of every renren house.
+KIT_STOCK = _stock(_TABLES["stock"]["kit"])
 
 # (username, display name, role, team code). Passwords are made per install by the
 # demo seed and printed once by `make run` / `seed-demo`.

@@ -1,40 +1,17 @@
-"""The paho client of every server-side MQTT connection, and the guard its callbacks wear.
-
-paho 2.x runs callbacks on its network thread: an exception escaping one ends that
-thread, and the client then neither reads nor acknowledges anything more, silently.
-So every callback of ours is wrapped by `guarded`, which logs and carries on.
+"""The paho client of every server-side MQTT connection; its callbacks wear `guarded`
+(device_agent/protocol/callbacks.py, shared with the agent), re-exported here.
 """
 
 from __future__ import annotations
 
-import functools
-import logging
 import ssl
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-F = TypeVar("F", bound=Callable[..., Any])
+from device_agent.protocol.callbacks import guarded
 
-
-def guarded(log: logging.Logger, consequence: str = "ignored") -> Callable[[F], F]:
-    """Log an exception raised in the callback (saying what it means) instead of
-    letting it end paho's network thread."""
-
-    def decorate(func: F) -> F:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return func(*args, **kwargs)
-            except Exception:
-                log.exception("error in MQTT callback %s (%s)", func.__name__, consequence)
-                return None
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
+__all__ = ["guarded", "new_client"]
 
 
 def new_client(

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
 from typing import Any
 
+from app.i18n.marked import N_
 from app.importexport.fields import ASSET_COLUMNS, SITE_COLUMNS, RowProblem
 from app.importexport.matching import OSM_KEY
 
@@ -38,11 +39,6 @@ _BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
          (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
 _SAMPLE = 64 * 1024
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\x1b")
-
-
-def N_(message: str) -> str:
-    """Mark a message for translation; the web page translates it when it shows it."""
-    return message
 
 
 class FormatError(ValueError):

@@ -91,7 +91,24 @@ def inbound_item(topic: str, payload: bytes, size: int, mid: int, qos: int,
     return Inbound(RawMessage(topic, payload, datetime.now(UTC), size), mid, qos, generation)
 
 
-class MqttConsumer(Generic[T]):
+class LinkEvents:
+    """The connection state the writer, the heartbeat and the receiver process read, alike
+    for `MqttConsumer` and the receiver process's `ReceiverLink` (app/ingest/receiver_link.py).
+    """
+
+    def __init__(self) -> None:
+        self.connected = threading.Event()
+        # Set once the broker confirmed the subscriptions of the current connection.
+        self.subscribed = threading.Event()
+        self._closing = threading.Event()
+
+    def _dropped(self) -> None:
+        """The connection is gone: neither connected nor subscribed until the next one."""
+        self.connected.clear()
+        self.subscribed.clear()
+
+
+class MqttConsumer(LinkEvents, Generic[T]):
     def __init__(
         self,
         settings: ConsumerSettings,
@@ -101,6 +118,7 @@ class MqttConsumer(Generic[T]):
         on_state: Callable[[], None] | None = None,
         generation_base: int = 0,
     ) -> None:
+        super().__init__()
         self.settings = settings
         self.inbox = inbox
         self.stats = stats
@@ -110,10 +128,6 @@ class MqttConsumer(Generic[T]):
         self._generation = generation_base
         self._generation_base = generation_base
         self._accepting = True
-        self._closing = threading.Event()
-        self.connected = threading.Event()
-        # Set once the broker confirmed the subscriptions of the current connection.
-        self.subscribed = threading.Event()
         self._gone = threading.Event()
         self._barrier = threading.Event()
         self._keep = MAX_PAYLOAD_BYTES + 1
@@ -251,8 +265,7 @@ class MqttConsumer(Generic[T]):
     def _on_disconnect(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any
     ) -> None:
-        self.connected.clear()
-        self.subscribed.clear()
+        self._dropped()
         self._gone.set()
         self.stats.connected = False
         self._on_state()

@@ -17,12 +17,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from app.devices import RawMessage
 from app.ingest.channel import Channel
-from app.ingest.consumer import ConsumerSettings
+from app.ingest.consumer import ConsumerSettings, LinkEvents
 from app.ingest.inbox import Inbox
 from app.ingest.receiver import ReceiverConfig
 from app.ingest.stats import IngestStats
@@ -34,16 +35,15 @@ GENERATION_STRIDE = 1 << 32
 _ROOT = Path(__file__).resolve().parents[2]
 
 
-class ReceiverLink:
-    def __init__(self, settings: ConsumerSettings, inbox: Inbox[Inbound], stats: IngestStats,
-                 max_queue: int) -> None:
-        self.settings = settings
-        self.inbox = inbox
-        self.stats = stats
-        self.max_queue = max_queue
-        self.connected = threading.Event()
-        self.subscribed = threading.Event()
-        self._closing = threading.Event()
+@dataclass(eq=False)  # eq=False: a running link is equal to itself only
+class ReceiverLink(LinkEvents):
+    settings: ConsumerSettings
+    inbox: Inbox[Inbound]
+    stats: IngestStats
+    max_queue: int
+
+    def __post_init__(self) -> None:
+        super().__init__()
         self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._channel: Channel | None = None
@@ -77,8 +77,7 @@ class ReceiverLink:
         with self._lock:
             if self._channel is not None:
                 self._channel.close()
-        self.connected.clear()
-        self.subscribed.clear()
+        self._dropped()
 
     def ack(self, items: Sequence[Inbound]) -> int:
         """Ask the receiver to PUBACK committed messages. It alone knows which connection
@@ -146,8 +145,7 @@ class ReceiverLink:
             with self._lock:
                 self._channel = None
             channel.close()
-            self.connected.clear()
-            self.subscribed.clear()
+            self._dropped()
             self.stats.connected = False
             if clean:
                 proc.wait(10.0)

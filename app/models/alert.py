@@ -24,6 +24,8 @@ class Alert(Base):
             postgresql_where=text("status != 'resolved'"),
         ),
         Index("ix_alert_status_opened", "status", "opened_at"),
+        # The scheduler reads and resolves each family's alerts by subject, in bulk.
+        Index("ix_alert_subject", "subject_type", "subject_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -44,20 +45,20 @@ def tells_at_once(opened: Iterable[Rated]) -> bool:
     return any(is_urgent(alert) for alert in opened)
 
 
+@dataclass(eq=False)  # a running service: equal to itself only, and hashable
 class Notifier:
     """One background thread with its own database sessions (from ``db``, which it may
     share with the rest of the process: engines are thread-safe)."""
 
-    def __init__(self, db: Database, settings: Settings, policy: AlertPolicy,
-                 sender: Sender = send, clock: Callable[[], datetime] = utcnow,
-                 retry_s: float = 1.0, retries: int = 3) -> None:
-        self.db = db
-        self.settings = settings
-        self.policy = policy
-        self.sender = sender
-        self.clock = clock
-        self.retry_s = retry_s
-        self.retries = retries
+    db: Database
+    settings: Settings
+    policy: AlertPolicy
+    sender: Sender = send
+    clock: Callable[[], datetime] = utcnow
+    retry_s: float = 1.0
+    retries: int = 3
+
+    def __post_init__(self) -> None:
         #: Passes finished and passes failed, and the last one's summary (for logs and
         #: tests).
         self.passes = 0

@@ -9,7 +9,8 @@ chose (``must_change=False``), as an operator does for their own account.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Self
 
 from sqlalchemy.orm import Session
 
@@ -17,16 +18,20 @@ from app.i18n import SUPPORTED_LOCALES
 from app.models import ROLES, Team, User
 from app.people.authority import Manager, assignable_roles, may_manage_account
 from app.people.contacts import check_contacts
+from app.people.drafts import Draft, add_new, optional_text, save_changes
 from app.people.invalid import N_, NotAllowed, Problems
-from app.people.keys import check_new_key
+from app.people.keys import NewKey
 from app.people.passwords import password_hash
 
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")
+_USERNAME_KEY = NewKey("username", USERNAME, User.username, N_(
+    "Use 2 to 64 letters, digits, dots, dashes or underscores, starting with a letter or "
+    "digit."), N_("This username is taken."))
 MAX_DISPLAY_NAME = 100
 
 
 @dataclass(frozen=True)
-class AccountDraft:
+class AccountDraft(Draft):
     """What a manager sets on an account (all but its username and password)."""
 
     display_name: str
@@ -37,17 +42,13 @@ class AccountDraft:
     locale: str = "zh_CN"
 
     @classmethod
-    def of(cls, account: User) -> AccountDraft:
-        return cls(display_name=account.display_name, role=account.role,
-                   team_id=account.team_id, email=account.email, phone=account.phone,
-                   locale=account.locale or "zh_CN")
+    def of(cls, row: object) -> Self:
+        draft = super().of(row)
+        return replace(draft, locale=draft.locale or "zh_CN")
 
     def cleaned(self) -> AccountDraft:
-        """Outer spaces dropped; empty optional text is no value."""
-        return AccountDraft(
-            display_name=self.display_name.strip(), role=self.role, team_id=self.team_id,
-            email=(self.email or "").strip() or None, phone=(self.phone or "").strip() or None,
-            locale=self.locale)
+        return replace(self, display_name=self.display_name.strip(),
+                       email=optional_text(self.email), phone=optional_text(self.phone))
 
 
 def _check_draft(session: Session, by: Manager, draft: AccountDraft,
@@ -69,36 +70,20 @@ def _check_draft(session: Session, by: Manager, draft: AccountDraft,
         problems.add("locale", N_("Choose a language from the list."))
 
 
-def _apply(account: User, draft: AccountDraft) -> None:
-    account.display_name = draft.display_name
-    account.role = draft.role
-    account.team_id = draft.team_id
-    account.email = draft.email
-    account.phone = draft.phone
-    account.locale = draft.locale
-
-
 def create_account(session: Session, by: Manager, username: str, draft: AccountDraft,
                    password: str, must_change: bool = True) -> User:
     """A new active account; raises PeopleInvalid (nothing added) or NotAllowed."""
     if not assignable_roles(by):
         raise NotAllowed("only administrators and coordinators create accounts")
-    username = username.strip()
     draft = draft.cleaned()
     problems = Problems()
-    check_new_key(session, problems, "username", username, USERNAME, User.username,
-                  N_("Use 2 to 64 letters, digits, dots, dashes or underscores, starting "
-                     "with a letter or digit."), N_("This username is taken."))
+    username = _USERNAME_KEY.checked(session, username, problems)
     _check_draft(session, by, draft, problems)
     hashed = password_hash(password, "password", problems)
     problems.check()
     assert hashed is not None
-    account = User(username=username, password_hash=hashed, active=True,
-                   must_change_password=must_change)
-    _apply(account, draft)
-    session.add(account)
-    session.flush()
-    return account
+    return add_new(session, User(username=username, password_hash=hashed, active=True,
+                                 must_change_password=must_change), draft)
 
 
 def update_account(session: Session, by: Manager, account: User, draft: AccountDraft) -> bool:
@@ -110,8 +95,4 @@ def update_account(session: Session, by: Manager, account: User, draft: AccountD
     problems = Problems()
     _check_draft(session, by, draft, problems)
     problems.check()
-    if draft == AccountDraft.of(account):
-        return False
-    _apply(account, draft)
-    session.flush()
-    return True
+    return save_changes(session, account, draft)

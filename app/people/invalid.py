@@ -8,23 +8,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-
-def N_(message: str) -> str:
-    """Mark a message for translation; the page shows it in the reader's language."""
-    return message
+# N_ is re-exported: app/people's operations mark their messages with it.
+from app.i18n.marked import N_ as N_
+from app.i18n.marked import Marked
 
 
 @dataclass(frozen=True)
-class Problem:
+class Problem(Marked):
     #: The field it is about, as the form and the API name it.
     name: str
-    #: English message id with %(name)s placeholders, filled from ``params``.
     message: str
     params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def text(self) -> str:
-        return self.message % self.params if self.params else self.message
 
 
 class PeopleInvalid(ValueError):

@@ -4,23 +4,27 @@ district Red Cross or one of its subdistrict branches)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
 from app.models import Organisation, Team
 from app.people.authority import Manager, may_manage_people
 from app.people.contacts import check_contacts
+from app.people.drafts import Draft, add_new, optional_text, save_changes
 from app.people.invalid import N_, NotAllowed, Problems
-from app.people.keys import check_new_key
+from app.people.keys import NewKey
 
 CODE = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
+_CODE_KEY = NewKey("code", CODE, Team.code, N_(
+    "Use 2 to 64 lower-case letters, digits or dashes, starting with a letter or digit."),
+    N_("Another team has this code."))
 #: Longest text per field, as the columns hold it.
 LIMITS = {"name": 200, "name_en": 200, "leader_name": 100}
 
 
 @dataclass(frozen=True)
-class TeamDraft:
+class TeamDraft(Draft):
     name: str
     organisation_id: int | None
     name_en: str | None = None
@@ -28,18 +32,11 @@ class TeamDraft:
     contact_phone: str | None = None
     contact_email: str | None = None
 
-    @classmethod
-    def of(cls, team: Team) -> TeamDraft:
-        return cls(**{f.name: getattr(team, f.name) for f in fields(cls)})
-
     def cleaned(self) -> TeamDraft:
-        def text(value: str | None) -> str | None:
-            return (value or "").strip() or None
-
-        return TeamDraft(name=self.name.strip(), organisation_id=self.organisation_id,
-                         name_en=text(self.name_en), leader_name=text(self.leader_name),
-                         contact_phone=text(self.contact_phone),
-                         contact_email=text(self.contact_email))
+        return replace(self, name=self.name.strip(), name_en=optional_text(self.name_en),
+                       leader_name=optional_text(self.leader_name),
+                       contact_phone=optional_text(self.contact_phone),
+                       contact_email=optional_text(self.contact_email))
 
 
 def _check(session: Session, draft: TeamDraft, problems: Problems) -> None:
@@ -56,39 +53,26 @@ def _check(session: Session, draft: TeamDraft, problems: Problems) -> None:
                    ("contact_email", draft.contact_email), problems)
 
 
-def _apply(team: Team, draft: TeamDraft) -> None:
-    for f in fields(TeamDraft):
-        setattr(team, f.name, getattr(draft, f.name))
+def _allowed(by: Manager) -> None:
+    if not may_manage_people(by):
+        raise NotAllowed("only administrators and coordinators manage teams")
 
 
 def create_team(session: Session, by: Manager, code: str, draft: TeamDraft) -> Team:
-    if not may_manage_people(by):
-        raise NotAllowed("only administrators and coordinators manage teams")
-    code = code.strip()
+    _allowed(by)
     draft = draft.cleaned()
     problems = Problems()
-    check_new_key(session, problems, "code", code, CODE, Team.code,
-                  N_("Use 2 to 64 lower-case letters, digits or dashes, starting with a "
-                     "letter or digit."), N_("Another team has this code."))
+    code = _CODE_KEY.checked(session, code, problems)
     _check(session, draft, problems)
     problems.check()
-    team = Team(code=code)
-    _apply(team, draft)
-    session.add(team)
-    session.flush()
-    return team
+    return add_new(session, Team(code=code), draft)
 
 
 def update_team(session: Session, by: Manager, team: Team, draft: TeamDraft) -> bool:
     """False when nothing changed. The code stays: imports and the CLI name teams by it."""
-    if not may_manage_people(by):
-        raise NotAllowed("only administrators and coordinators manage teams")
+    _allowed(by)
     draft = draft.cleaned()
     problems = Problems()
     _check(session, draft, problems)
     problems.check()
-    if draft == TeamDraft.of(team):
-        return False
-    _apply(team, draft)
-    session.flush()
-    return True
+    return save_changes(session, team, draft)

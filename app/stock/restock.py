@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from app.alerts.policy import AlertPolicy
 from app.alerts.stages import EXPIRED, expiry_stage
 from app.audit import Actor, jsonable, record_as, suspend_row_audit
+from app.i18n.marked import N_, Marked
 from app.models import AuditLog, RestockTask, Site, StockLot, SupplyItem
 from app.stock.jobs import check_stations
 from app.stock.tasks import close_task
@@ -37,11 +38,6 @@ MAX_LOT_CODE = 64
 #: Where a problem is: ("deliveries", 0, "quantity"), ("removed_lot_ids", 2), or () for
 #: the restock as a whole (the shape of pydantic's error locations, for the API).
 Loc = tuple[str | int, ...]
-
-
-def N_(message: str) -> str:
-    """Mark a message for translation; the web page translates it when it shows it."""
-    return message
 
 
 @dataclass(frozen=True)
@@ -55,16 +51,11 @@ class Delivery:
 
 
 @dataclass(frozen=True)
-class FieldError:
+class FieldError(Marked):
     loc: Loc
     code: str
-    #: English message id with %(name)s placeholders, filled from `params`.
     message: str
     params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def text(self) -> str:
-        return self.message % self.params if self.params else self.message
 
 
 class RestockInvalid(ValueError):

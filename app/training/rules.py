@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from app.importexport.formats import N_
+from app.i18n.marked import N_, Marked
 from app.models import COURSE_TYPES, OUTREACH_SETTINGS, SERVICE_ROLES, TRAINING_BASES
 
 #: Largest database id (PostgreSQL integer).
@@ -40,16 +40,12 @@ _DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?
 
 
 @dataclass(frozen=True)
-class FieldError:
+class FieldError(Marked):
     """One problem with one field (its name in the form, the API and the import)."""
 
     field: str
     message: str
     params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-
-    @property
-    def text(self) -> str:
-        return self.message % dict(self.params) if self.params else self.message
 
 
 class FieldProblem(ValueError):

@@ -12,14 +12,24 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.permissions import ensure
+from app.auth.permissions import ensure, roles_required
 from app.config import ReadinessPolicy
 from app.extensions import db_session, get_db, get_settings
 from app.gateways.desired_config import ConfigPublisher, push_pending
 from app.models import utcnow
 from app.models.base import Base
+from app.web.blueprint import bp
 
 M = TypeVar("M", bound=Base)
+View = Callable[..., ResponseReturnValue]
+
+
+def form_page(rule: str, roles: tuple[str, ...]) -> Callable[[View], View]:
+    """A page for signed-in callers of ``roles``: GET shows it, POST acts."""
+    def register(view: View) -> View:
+        return bp.route(rule, methods=["GET", "POST"])(
+            login_required(roles_required(*roles)(view)))
+    return register
 
 
 def now() -> datetime:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import wraps
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -41,7 +42,7 @@ from app.people.structure import (
 )
 from app.people.teams import TeamDraft, create_team, update_team
 from app.web.blueprint import bp
-from app.web.common import get_or_404
+from app.web.common import View, form_page, get_or_404
 
 ROLE_WORDS = {
     "admin": _l("Administrator"),
@@ -53,6 +54,12 @@ ACCOUNT_FIELDS = ("username", "display_name", "role", "team_id", "email", "phone
 TEAM_FIELDS = ("code", "name", "name_en", "organisation_id", "leader_name", "contact_phone",
                "contact_email")
 manages_people = roles_required(*MANAGER_ROLES)
+AccountView = Callable[[User], ResponseReturnValue]
+
+
+def _manager_form(rule: str) -> Callable[[View], View]:
+    """A form page (GET shows it, POST saves it) for coordinators and admins."""
+    return form_page(rule, MANAGER_ROLES)
 
 
 @dataclass
@@ -107,6 +114,15 @@ def _saved(text: str, endpoint: str, **values: Any) -> ResponseReturnValue:
     return redirect(url_for(endpoint, **values))
 
 
+def _typed_twice(form: Form, name: str, differ: str) -> str:
+    """A new password as typed; ``differ`` is the error beside its confirmation when that
+    is not the same."""
+    value = request.form.get(name, "")
+    if value != request.form.get(f"{name}_confirm", ""):
+        form.errors[f"{name}_confirm"] = differ
+    return value
+
+
 def _not_saved() -> None:
     db_session().rollback()
     flash(_("Nothing was saved yet: please correct the marked fields."), "error")
@@ -158,16 +174,12 @@ def _history(account: User) -> list[AuditLog]:
         .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(15)))
 
 
-@bp.route("/people/new", methods=["GET", "POST"])
-@login_required
-@manages_people
+@_manager_form("/people/new")
 def person_new() -> ResponseReturnValue:
     if request.method == "GET":
         return _account_form(Form({"locale": "zh_CN"}), None)
     form = Form.posted(ACCOUNT_FIELDS)
-    password = request.form.get("password", "")
-    if password != request.form.get("password_confirm", ""):
-        form.errors["password_confirm"] = _("The two passwords differ.")
+    password = _typed_twice(form, "password", _("The two passwords differ."))
     try:
         account = create_account(db_session(), _manager(), form.values["username"],
                                  _draft(form), password)
@@ -182,17 +194,24 @@ def person_new() -> ResponseReturnValue:
                   "web.people_list")
 
 
-def _managed(user_id: int) -> User:
-    account = get_or_404(User, user_id)
-    ensure(may_manage_account(_manager(), account))
-    return account
+def _account_page(action: str) -> Callable[[AccountView], View]:
+    """A page (GET shows it, POST acts) about an account this manager may manage: 404
+    for no such account, 403 for one they may not manage."""
+
+    def register(view: AccountView) -> View:
+        @wraps(view)
+        def page(user_id: int) -> ResponseReturnValue:
+            account = get_or_404(User, user_id)
+            ensure(may_manage_account(_manager(), account))
+            return view(account)
+
+        return _manager_form(f"/people/<int:user_id>/{action}")(page)
+
+    return register
 
 
-@bp.route("/people/<int:user_id>/edit", methods=["GET", "POST"])
-@login_required
-@manages_people
-def person_edit(user_id: int) -> ResponseReturnValue:
-    account = _managed(user_id)
+@_account_page("edit")
+def person_edit(account: User) -> ResponseReturnValue:
     if request.method == "GET":
         return _account_form(Form.of(account, ACCOUNT_FIELDS), account)
     form = Form.posted(ACCOUNT_FIELDS)
@@ -208,21 +227,16 @@ def person_edit(user_id: int) -> ResponseReturnValue:
     return _saved(text, "web.people_list")
 
 
-@bp.route("/people/<int:user_id>/password", methods=["GET", "POST"])
-@login_required
-@manages_people
-def person_password(user_id: int) -> ResponseReturnValue:
-    account = _managed(user_id)
+@_account_page("password")
+def person_password(account: User) -> ResponseReturnValue:
     form = Form()
     if request.method == "POST":
-        password = request.form.get("password", "")
-        if password != request.form.get("password_confirm", ""):
-            form.errors["password_confirm"] = _("The two passwords differ.")
-        else:
-            try:
+        password = _typed_twice(form, "password", _("The two passwords differ."))
+        try:
+            if not form.errors:
                 reset_password(db_session(), _manager(), account, password)
-            except PeopleInvalid as invalid:
-                form.show(invalid)
+        except PeopleInvalid as invalid:
+            form.show(invalid)
         if not form.errors:
             return _saved(_("New password set for %(name)s: they are logged out everywhere "
                             "and choose their own password when they next log in.",
@@ -232,12 +246,9 @@ def person_password(user_id: int) -> ResponseReturnValue:
                  account=account)
 
 
-@bp.route("/people/<int:user_id>/active", methods=["GET", "POST"])
-@login_required
-@manages_people
-def person_active(user_id: int) -> ResponseReturnValue:
+@_account_page("active")
+def person_active(account: User) -> ResponseReturnValue:
     """Deactivate or reactivate, after a page that says what will happen."""
-    account = _managed(user_id)
     if request.method == "GET":
         return _page("confirm_active.html", account=account)
     active = request.form.get("active") == "1"
@@ -293,9 +304,7 @@ def _save_team(form: Form, team: Team | None,
     return _saved(text, "web.team_list")
 
 
-@bp.route("/teams/new", methods=["GET", "POST"])
-@login_required
-@manages_people
+@_manager_form("/teams/new")
 def team_new() -> ResponseReturnValue:
     if request.method == "GET":
         return _team_form(Form(), None)
@@ -304,9 +313,7 @@ def team_new() -> ResponseReturnValue:
         db_session(), _manager(), form.values["code"], draft))
 
 
-@bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
-@login_required
-@manages_people
+@_manager_form("/teams/<int:team_id>/edit")
 def team_edit(team_id: int) -> ResponseReturnValue:
     team = get_or_404(Team, team_id)
     if request.method == "GET":
@@ -335,9 +342,7 @@ def account_password() -> ResponseReturnValue:
     next_url = request.values.get("next", "")
     form = Form()
     if request.method == "POST":
-        new = request.form.get("new_password", "")
-        if new != request.form.get("new_password_confirm", ""):
-            form.errors["new_password_confirm"] = _("The two new passwords differ.")
+        new = _typed_twice(form, "new_password", _("The two new passwords differ."))
         dbs = db_session()
         account = dbs.get(User, current_user.id)
         assert account is not None  # the session was just loaded from it

@@ -57,7 +57,7 @@ from app.training.responders import (
 from app.training.rules import FieldError, TrainingInvalid
 from app.training.words import BASE_WORDS, COURSE_TYPE_WORDS, ERASED, ROLE_WORDS, SETTING_WORDS
 from app.web.blueprint import bp
-from app.web.common import get_or_404, now
+from app.web.common import View, form_page, get_or_404, now
 
 COORDINATORS = ("admin", "coordinator")
 #: Blank station rows a responder form offers besides the stations already listed.
@@ -66,15 +66,10 @@ MAX_SITE_ROWS = 100
 PAGE = 100
 
 
-View = Callable[..., ResponseReturnValue]
-
 
 def coordinators_form(rule: str) -> Callable[[View], View]:
     """A form page (GET shows it, POST saves it) for coordinators and admins."""
-    def register(view: View) -> View:
-        return bp.route(rule, methods=["GET", "POST"])(
-            login_required(roles_required(*COORDINATORS)(view)))
-    return register
+    return form_page(rule, COORDINATORS)
 
 
 def coordinators_post(rule: str) -> Callable[[View], View]:

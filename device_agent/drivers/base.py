@@ -62,3 +62,21 @@ class ConsumableDates:
             self.pad_expiry = settings.pad_expiry
         if settings.battery_expiry is not None:
             self.battery_expiry = settings.battery_expiry
+
+
+class ConsumableOptions(DriverOptions):
+    pad_expiry: date | None = None
+    battery_expiry: date | None = None
+
+
+class ConsumableDriver(Driver):
+    """A driver that also reports the AED's pad and battery expiry (`ConsumableDates`)."""
+
+    options: ConsumableOptions
+
+    def __init__(self, device_id: str, options: DriverOptions) -> None:
+        super().__init__(device_id, options)
+        self.dates = ConsumableDates(self.options.pad_expiry, self.options.battery_expiry)
+
+    def apply_settings(self, settings: DeviceSettings) -> None:
+        self.dates.apply_settings(settings)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic import model_validator
+
 from device_agent.drivers.base import Driver, DriverOptions
 
 
@@ -20,32 +22,42 @@ class GpioDoorOptions(DriverOptions):
     # Reed switches are usually closed (1) while the magnet is near, i.e. door shut.
     open_when: int = 0
 
+    @model_validator(mode="after")
+    def _one_source(self) -> GpioDoorOptions:
+        if self.value_file is None and None in (self.chip, self.line):
+            raise ValueError("gpio_door needs value_file, or chip and line")
+        return self
+
+
+def sysfs_level(value_file: Path) -> int:
+    """The level in a sysfs `value` file ("0" or "1")."""
+    text = value_file.read_text().strip()
+    if text not in ("0", "1"):
+        raise ValueError(f"unexpected GPIO value {text!r}")
+    return int(text)
+
+
+def gpiod_level(chip: str, line: int) -> int:
+    """The level of one line of /dev/<chip>, through libgpiod."""
+    import gpiod  # optional: only gateways without sysfs GPIO need it
+
+    with gpiod.request_lines(f"/dev/{chip}", consumer="aed-agent", config={line: None}) as request:
+        return int(request.get_value(line).value)
+
 
 class GpioDoorDriver(Driver):
     name = "gpio_door"
     Options = GpioDoorOptions
     options: GpioDoorOptions
 
-    def __init__(self, device_id: str, options: DriverOptions) -> None:
-        super().__init__(device_id, options)
-        if self.options.value_file is None and None in (self.options.chip, self.options.line):
-            raise ValueError("gpio_door needs value_file, or chip and line")
-
-    def _level(self) -> int:
-        if self.options.value_file is not None:
-            text = self.options.value_file.read_text().strip()
-            if text not in ("0", "1"):
-                raise ValueError(f"unexpected GPIO value {text!r}")
-            return int(text)
-        import gpiod  # optional: only gateways without sysfs GPIO need it
-
-        with gpiod.request_lines(
-            f"/dev/{self.options.chip}", consumer="aed-agent", config={self.options.line: None}
-        ) as request:
-            return int(request.get_value(self.options.line).value)
-
     def read(self, now: float) -> dict[str, Any]:
-        return {"door": "open" if self._level() == self.options.open_when else "closed"}
+        o = self.options
+        if o.value_file is not None:
+            level = sysfs_level(o.value_file)
+        else:
+            assert o.chip is not None and o.line is not None  # GpioDoorOptions._one_source
+            level = gpiod_level(o.chip, o.line)
+        return {"door": "open" if level == o.open_when else "closed"}
 
 
 DRIVER = GpioDoorDriver

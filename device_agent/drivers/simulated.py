@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import random
-from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from pydantic import Field
 
-from device_agent.drivers.base import ConsumableDates, Driver, DriverOptions
-from device_agent.protocol import POWER, DeviceSettings
+from device_agent.drivers.base import ConsumableDriver, ConsumableOptions, DriverOptions
+from device_agent.protocol import POWER
 
 
 class Fault(StrEnum):
@@ -28,18 +27,16 @@ class ScriptedFault(DriverOptions):
     duration_s: float | None = Field(default=None, gt=0, description="None: never ends")
 
 
-class SimulatedOptions(DriverOptions):
+class SimulatedOptions(ConsumableOptions):
     seed: int | None = None
     battery_pct: int = Field(default=95, ge=0, le=100)
     temp_c: float = 20.0
-    pad_expiry: date | None = None
-    battery_expiry: date | None = None
     faults: list[ScriptedFault] = Field(default_factory=list)
     fault_rate: float = Field(default=0.0, ge=0, le=1, description="chance per read")
     fault_duration_s: float = Field(default=30.0, gt=0)
 
 
-class SimulatedDriver(Driver):
+class SimulatedDriver(ConsumableDriver):
     name = "simulated"
     Options = SimulatedOptions
     options: SimulatedOptions
@@ -49,7 +46,6 @@ class SimulatedDriver(Driver):
         self.rng = random.Random(self.options.seed)
         self.battery = float(self.options.battery_pct)
         self.temp = self.options.temp_c
-        self.dates = ConsumableDates(self.options.pad_expiry, self.options.battery_expiry)
         self.started: float | None = None
         self.random_faults: list[tuple[Fault, float]] = []  # (fault, ends_at)
 
@@ -85,9 +81,6 @@ class SimulatedDriver(Driver):
             POWER: Fault.POWER_LOSS not in active,
             **self.dates.readings(),
         }
-
-    def apply_settings(self, settings: DeviceSettings) -> None:
-        self.dates.apply_settings(settings)
 
 
 DRIVER = SimulatedDriver

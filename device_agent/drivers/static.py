@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from device_agent.drivers.base import ConsumableDates, Driver, DriverOptions
-from device_agent.protocol import DeviceSettings
+from device_agent.drivers.base import ConsumableDriver, ConsumableOptions
 
 
-class StaticOptions(DriverOptions):
-    pad_expiry: date | None = None
-    battery_expiry: date | None = None
-
-
-class StaticDriver(Driver):
+class StaticDriver(ConsumableDriver):
     name = "static"
-    Options = StaticOptions
-    options: StaticOptions
-
-    def __init__(self, device_id: str, options: DriverOptions) -> None:
-        super().__init__(device_id, options)
-        self.dates = ConsumableDates(self.options.pad_expiry, self.options.battery_expiry)
+    Options = ConsumableOptions
 
     def read(self, now: float) -> dict[str, Any]:
         return self.dates.readings()
-
-    def apply_settings(self, settings: DeviceSettings) -> None:
-        self.dates.apply_settings(settings)
 
 
 DRIVER = StaticDriver

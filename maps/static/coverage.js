@@ -14,17 +14,8 @@
   var UNCOVERED = "rgba(213, 94, 0, 0.40)";  // Okabe-Ito vermillion
   var HOURS = 168;
 
-  function readJson(id) {
-    var node = document.getElementById(id);
-    return node ? JSON.parse(node.textContent) : null;
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
+  var readJson = window.AedDom.readJson;
+  var el = window.AedDom.el;
 
   function pct(share) {
     return (Math.round(share * 1000) / 10).toFixed(1) + " %";

@@ -43,6 +43,10 @@ def run_agent(config: Path, timeout: float = 30) -> subprocess.CompletedProcess[
             lambda c: c["devices"][0]["options"].update(colour="red"),
             "config error: devices.0.options.colour: Extra inputs are not permitted",
         ),
+        (
+            lambda c: c["devices"][0].update(driver="gpio_door", options={"open_when": 1}),
+            "config error: devices.0.options: Value error, gpio_door needs value_file, or chip",
+        ),
         (lambda c: c.update(report_interval_s=-1), "config error: report_interval_s:"),
         (lambda c: c["mqtt"].update(hots="x"), "config error: mqtt.hots: Extra inputs"),
     ],

@@ -11,6 +11,7 @@ from device_agent.gateway import Device, GatewayRuntime, Intervals
 from device_agent.link import LinkSettings
 from device_agent.outbox import OutboxStore
 from device_agent.protocol import Thresholds, decode
+from device_agent.protocol.broker import BrokerEndpoint
 from tests.support.mosquitto import free_port
 
 
@@ -32,8 +33,7 @@ def offline_runtime(tmp_path: Path, max_messages: int, faults: list[dict[str, An
         devices=[Device("aed-01", [driver])],
         # Nobody listens on this port: every connect attempt fails fast.
         link=LinkSettings(
-            host="127.0.0.1",
-            port=free_port(),
+            broker=BrokerEndpoint("127.0.0.1", free_port()),
             client_id="t",
             reconnect_min_s=0.5,
             reconnect_max_s=1.0,

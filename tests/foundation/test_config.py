@@ -38,6 +38,7 @@ def test_environment_overrides_defaults() -> None:
         ({"DEFAULT_LOCALE": "fr"}, "DEFAULT_LOCALE"),
         ({"READINESS_BATTERY_LOW_PCT": "lots"}, "READINESS_BATTERY_LOW_PCT"),
         ({"READINESS_TEMP_MIN_C": "60"}, "READINESS_TEMP_MIN_C"),
+        ({"READINESS_OFFLINE_GRACE_S": "-5"}, "READINESS_OFFLINE_GRACE_S"),
     ],
 )
 def test_bad_setting_names_itself(env: dict[str, str], setting: str) -> None:
@@ -45,6 +46,11 @@ def test_bad_setting_names_itself(env: dict[str, str], setting: str) -> None:
         load_settings(env=env)
     assert info.value.setting == setting
     assert str(info.value).startswith(f"{setting}: ")
+
+
+def test_temperatures_alone_may_be_below_zero() -> None:
+    settings = load_settings(env={"READINESS_TEMP_MIN_C": "-10", "READINESS_TEMP_MAX_C": "-2"})
+    assert (settings.readiness.temp_min_c, settings.readiness.temp_max_c) == (-10.0, -2.0)
 
 
 def test_bad_setting_raises_from_code() -> None:

@@ -92,6 +92,23 @@ def test_duplicates_are_stored_once_within_and_across_batches(db: Session, apply
     assert count(db, Telemetry) == 2 and count(db, DeviceEvent) == 1 and count(db, Heartbeat) == 1
 
 
+def test_a_redelivered_reading_keeps_the_rest_of_its_batch(db: Session, apply: Apply) -> None:
+    # On PostgreSQL telemetry goes in by COPY, which a stored row makes fail as a whole;
+    # the batch's other writes must survive that and the new reading be stored.
+    register(db)
+    apply(telemetry(seq=1, temp_c=20.0))
+    out = apply(("aed/v1/gw/gw-t1/dev/dev-1/telemetry", b"not json"),
+                telemetry(gw="gw-stranger", seq=1, temp_c=20.0),
+                event("door_opened", seq=2),
+                telemetry(seq=1, temp_c=20.0),
+                telemetry(seq=3, temp_c=23.0))
+    assert (out.dead_lettered, out.quarantined, out.stored, out.duplicates) == (1, 1, 2, 1)
+    assert count(db, DeadLetter) == 1 and count(db, QuarantinedMessage) == 1
+    assert count(db, DeviceEvent) == 1
+    assert sorted(db.scalars(select(Telemetry.seq))) == [1, 3]
+    assert device_state(db).temp_c == 23.0
+
+
 def test_latest_state_follows_session_and_seq_not_arrival(db: Session, apply: Apply) -> None:
     register(db)
     apply(telemetry(seq=5, temp_c=30.0, battery_pct=80))

@@ -181,6 +181,13 @@ def test_a_reset_ends_sessions_and_asks_for_a_new_password(seeded: Flask,
                       {"password": "short", "password_confirm": "short"}, "/people")
     assert short.status_code == 400
     assert field_error(short.get_data(as_text=True), "password")
+    differ = post_form(coordinator, f"/people/{target.id}/password",
+                       {"password": FIRST_PASSWORD, "password_confirm": "something-else-1"},
+                       "/people")
+    assert differ.status_code == 400
+    assert field_error(differ.get_data(as_text=True), "password_confirm")
+    assert volunteer.get("/").status_code == 200  # not reset: their session goes on
+    assert coordinator.get("/people/999999/password").status_code == 404
     reset = post_form(coordinator, f"/people/{target.id}/password",
                       {"password": FIRST_PASSWORD, "password_confirm": FIRST_PASSWORD},
                       "/people")

@@ -7,18 +7,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from app.alerts.catalogue import ALERT_STATES, KINDS, SEVERITIES
-from app.api.schemas.common import (
-    Choice,
-    DbId,
-    JsonId,
-    OneOf,
-    Page,
-    PageQuery,
-    PathRef,
-    Text,
-    Timestamp,
-    comma_separated,
-)
+from app.api.schemas.common import Page, PageQuery, id_ref
+from app.api.schemas.fields import Choice, DbId, JsonId, OneOf, Text, Timestamp, comma_separated
 
 #: The stored resolution is cut to its column's size.
 RESOLUTION_LENGTH = 200
@@ -34,9 +24,7 @@ class AlertQuery(PageQuery):
     site_id: DbId | None = Field(None, description="Only this site.")
 
 
-class AlertRef(PathRef):
-    noun = "alert"
-    alert_id: DbId
+AlertRef = id_ref("alert")
 
 
 class AlertComment(BaseModel):

@@ -9,20 +9,17 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.schemas.common import (
+from app.api.schemas.common import PERSONAL_ONLY, Page, PageQuery, id_ref, omitted_when
+from app.api.schemas.fields import (
     BBOX_PATTERN,
     Choice,
     DbId,
     JsonDate,
     JsonId,
     OneOf,
-    Page,
-    PageQuery,
     ParsedText,
-    PathRef,
     Timestamp,
     comma_separated,
-    omitted_when,
 )
 from app.api.schemas.registry import Flag, HoursCheck, JsonNumber, choice, flag, number, text
 from app.mapping.public_policy import PUBLIC_ASSET_FIELDS, PUBLIC_SITE_FIELDS
@@ -30,7 +27,6 @@ from app.models import ASSET_KINDS, READINESS_STATUSES
 from app.registry import rules
 
 SIGNED_IN_ONLY = "Signed-in callers only."
-PERSONAL_ONLY = "Coordinators and admins only."
 #: Personal data: only for those who may see it (app.auth.permissions).
 GUARDIAN_FIELDS = rules.PERSONAL_ASSET_FIELDS
 Box = tuple[float, float, float, float]
@@ -66,9 +62,7 @@ class AssetQuery(PageQuery):
                     ] | None = Field(None, description="minLon,minLat,maxLon,maxLat (WGS-84).")
 
 
-class AssetRef(PathRef):
-    noun = "asset"
-    asset_id: DbId
+AssetRef = id_ref("asset")
 
 
 class AssetSite(BaseModel):

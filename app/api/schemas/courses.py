@@ -6,7 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from app.api.schemas.common import DbId, JsonDate, JsonId, OneOf, Page, PageQuery, PathRef
+from app.api.schemas.common import Page, PageQuery, id_ref
+from app.api.schemas.fields import DbId, JsonDate, JsonId, OneOf
 from app.models import COURSE_TYPES, OUTREACH_SETTINGS, TRAINING_BASES
 from app.training.rules import MAX_HEADCOUNT, MAX_NOTES, MAX_PLACE, MAX_TRAINER
 
@@ -21,9 +22,7 @@ class CourseQuery(PageQuery):
     organisation_id: DbId | None = Field(None, description="Run by this organisation.")
 
 
-class CourseRef(PathRef):
-    noun = "course"
-    course_id: DbId
+CourseRef = id_ref("course")
 
 
 class Course(BaseModel):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
-from app.api.schemas.common import Timestamp
+from app.api.schemas.fields import Timestamp
 from app.coverage.answers import MAX_K
 from app.coverage.payload import Coords
 from app.coverage.week import HOURS

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from app.api.schemas.common import Timestamp
+from app.api.schemas.fields import Timestamp
 from app.config import MAX_FEED_PAGE
 from app.feeds.record import PUBLIC_STATUSES
 

@@ -6,15 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from app.api.schemas.common import (
-    Choice,
-    DbId,
-    Page,
-    PageQuery,
-    PathRef,
-    Timestamp,
-    comma_separated,
-)
+from app.api.schemas.common import Page, PageQuery, PathRef
+from app.api.schemas.fields import Choice, DbId, Timestamp, comma_separated
 
 GATEWAY_STATES = ("online", "offline", "stopped", "unknown")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from app.api.schemas.common import Timestamp
+from app.api.schemas.fields import Timestamp
 from app.registry import rules
 
 

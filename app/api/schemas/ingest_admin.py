@@ -6,7 +6,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
-from app.api.schemas.common import Page, PageQuery, Timestamp
+from app.api.schemas.common import Page, PageQuery
+from app.api.schemas.fields import Timestamp
 
 
 class RejectedQuery(PageQuery):

@@ -8,15 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StrictBool, create_model
 
 from app.aeds.inspections import CHECK_ITEMS
-from app.api.schemas.common import (
-    Choice,
-    DbId,
-    JsonId,
-    Page,
-    PageQuery,
-    Timestamp,
-    comma_separated,
-)
+from app.api.schemas.common import Page, PageQuery
+from app.api.schemas.fields import Choice, DbId, JsonId, Timestamp, comma_separated
 
 RESULTS = ("pass", "fail")
 

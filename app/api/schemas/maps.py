@@ -16,14 +16,8 @@ from pydantic import (
     field_validator,
 )
 
-from app.api.schemas.common import (
-    BBOX_PATTERN,
-    Choice,
-    OneOf,
-    among,
-    comma_separated,
-    omitted_when,
-)
+from app.api.schemas.common import among, omitted_when
+from app.api.schemas.fields import BBOX_PATTERN, Choice, OneOf, comma_separated
 from app.models import READINESS_STATUSES
 from maps.payload import FIELDS, MAX_FEATURES, Coords, parse_bbox
 from maps.records import KINDS

@@ -10,21 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from app.api.schemas.common import (
-    Choice,
-    DbId,
-    JsonId,
-    OneOf,
-    Page,
-    PageQuery,
-    PathRef,
-    Timestamp,
-    among,
-    comma_separated,
-    omitted_when,
-)
+from app.api.schemas.common import Page, PageQuery, id_ref, personal
+from app.api.schemas.fields import Choice, DbId, JsonId, OneOf, Timestamp, comma_separated
 from app.auth.passwords import MIN_PASSWORD_LENGTH
 from app.i18n import SUPPORTED_LOCALES
 from app.models import ROLES
@@ -36,11 +25,8 @@ from app.people.teams import CODE, LIMITS
 ACCOUNT_PERSONAL = frozenset({"email", "phone"})
 TEAM_PERSONAL = frozenset({"contact_phone", "contact_email"})
 
-
-def _personal(members: frozenset[str]) -> ConfigDict:
-    """The document says these members are left out for callers who may not see them."""
-    return ConfigDict(json_schema_extra=omitted_when("Coordinators and admins only.",
-                                                     among(members)))
+#: The paths of one account and of one team.
+UserRef, TeamRef = id_ref("user"), id_ref("team")
 
 
 def _documented(description: str | None = None, **limits: Any) -> Any:
@@ -55,15 +41,8 @@ class UserQuery(PageQuery):
     q: str | None = Field(None, max_length=100, description="Text in username or name.")
 
 
-class UserRef(PathRef):
-    noun = "user"
-    user_id: DbId
-
-
-class User(BaseModel):
+class User(BaseModel, json_schema_extra=personal(ACCOUNT_PERSONAL)):
     """An account. Its e-mail and phone are personal data: coordinators and admins only."""
-
-    model_config = _personal(ACCOUNT_PERSONAL)
 
     id: int
     username: str
@@ -122,20 +101,19 @@ class TeamQuery(PageQuery):
     organisation_id: DbId | None = Field(None, description="Only this organisation's teams.")
 
 
-class TeamRef(PathRef):
-    noun = "team"
-    team_id: DbId
-
-
-class Team(BaseModel):
-    """A volunteer team. Its contact is personal data: coordinators and admins only."""
-
-    model_config = _personal(TEAM_PERSONAL)
+class _Unit(BaseModel):
+    """What names a team or an organisation: the code imports and the command line use,
+    the Chinese name and the English one."""
 
     id: int
     code: str
     name: str
     name_en: str | None
+
+
+class Team(_Unit, json_schema_extra=personal(TEAM_PERSONAL)):
+    """A volunteer team. Its contact is personal data: coordinators and admins only."""
+
     organisation_id: int | None
     leader_name: str | None
     contact_phone: str | None
@@ -167,11 +145,7 @@ class TeamChange(TeamFields):
     """The members given replace the team's; the others stay."""
 
 
-class Organisation(BaseModel):
-    id: int
-    code: str
-    name: str
-    name_en: str | None
+class Organisation(_Unit):
     level: str = Field(description="district or subdistrict")
     parent_id: int | None
 

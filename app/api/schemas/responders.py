@@ -5,20 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from app.api.schemas.common import (
-    DbId,
-    JsonDate,
-    JsonId,
-    OneOf,
-    Page,
-    PageQuery,
-    PathRef,
-    Text,
-    among,
-    omitted_when,
-)
+from app.api.schemas.common import Page, PageQuery, id_ref, personal
+from app.api.schemas.fields import DbId, JsonDate, JsonId, OneOf, Text
 from app.models import SERVICE_ROLES
 from app.training.rules import MAX_CERTIFICATE, MAX_NAME, MAX_PHONE
 
@@ -39,9 +29,7 @@ class ResponderQuery(PageQuery):
         "Only valid certificates that expire within this many days."))
 
 
-class ResponderRef(PathRef):
-    noun = "responder"
-    responder_id: DbId
+ResponderRef = id_ref("responder")
 
 
 class ServedSite(BaseModel):
@@ -51,12 +39,9 @@ class ServedSite(BaseModel):
         "team_member."))
 
 
-class Responder(BaseModel):
+class Responder(BaseModel, json_schema_extra=personal(PERSONAL_FIELDS)):
     """A responder. The phone and the certificate number are personal data:
     coordinators and admins only. An erased responder has no name and no data."""
-
-    model_config = ConfigDict(json_schema_extra=omitted_when(
-        "Coordinators and admins only.", among(PERSONAL_FIELDS)))
 
     id: int
     name: str | None = Field(description="Null once the responder is erased.")

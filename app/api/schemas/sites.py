@@ -6,18 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.schemas.common import (
-    Choice,
-    DbId,
-    JsonId,
-    Page,
-    PageQuery,
-    PathRef,
-    Timestamp,
-    among,
-    comma_separated,
-    omitted_when,
-)
+from app.api.schemas.common import Page, PageQuery, id_ref, personal
+from app.api.schemas.fields import Choice, DbId, JsonId, Timestamp, comma_separated
 from app.api.schemas.registry import HoursCheck, JsonNumber, choice, number, text
 from app.models import SITE_KINDS
 from app.registry import rules
@@ -33,16 +23,11 @@ class SiteQuery(PageQuery):
     q: str | None = Field(None, max_length=100, description="Text in name or id.")
 
 
-class SiteRef(PathRef):
-    noun = "site"
-    site_id: DbId
+SiteRef = id_ref("site")
 
 
-class Site(BaseModel):
+class Site(BaseModel, json_schema_extra=personal(CONTACT_FIELDS)):
     """A site. The contact is personal data: coordinators and admins only."""
-
-    model_config = ConfigDict(json_schema_extra=omitted_when(
-        "Coordinators and admins only.", among(CONTACT_FIELDS)))
 
     id: int
     external_id: str

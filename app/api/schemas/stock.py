@@ -6,16 +6,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.api.schemas.common import (
-    DbId,
-    JsonDate,
-    JsonId,
-    JsonInt,
-    Page,
-    PageQuery,
-    PathRef,
-    Timestamp,
-)
+from app.api.schemas.common import Page, PageQuery, id_ref
+from app.api.schemas.fields import DbId, JsonDate, JsonId, JsonInt, Timestamp
 
 
 class StockQuery(PageQuery):
@@ -100,6 +92,4 @@ class RestockDone(BaseModel):
     alerts_resolved: int = Field(description="Stock alerts of the station it resolved.")
 
 
-class RestockSiteRef(PathRef):
-    noun = "site"
-    site_id: DbId
+RestockSiteRef = id_ref("site", "RestockSiteRef")

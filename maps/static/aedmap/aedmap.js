@@ -12,17 +12,8 @@
   var F = { id: 0, kind: 1, lat: 2, lon: 3, status: 4, label: 5, link: 6, hours: 7,
             pad: 8, battery: 9, checked: 10, desc: 11, contact: 12 };
 
-  function readJson(id) {
-    var el = document.getElementById(id);
-    return el ? JSON.parse(el.textContent) : null;
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
+  var readJson = window.AedDom.readJson;
+  var el = window.AedDom.el;
 
   function field(row, i) {
     var v = row[i];

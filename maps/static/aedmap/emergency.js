@@ -23,12 +23,7 @@
   var AVAILABLE = "ready,attention";
   var CANDIDATES = 20;
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
+  var el = window.AedDom.el;
 
   function distanceText(m) {
     return m < 1000 ? Math.round(m) + " m" : (m / 1000).toFixed(1) + " km";
