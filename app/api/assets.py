@@ -3,7 +3,6 @@ anonymous callers get what app.mapping.public_policy allows."""
 
 from __future__ import annotations
 
-import gzip
 from functools import partial
 from typing import Any
 
@@ -11,6 +10,7 @@ from flask import Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from zlib_ng import gzip_ng
 
 from app.api.access import Access
 from app.api.asset_index import AssetIndex, Viewport, encode_page
@@ -165,10 +165,10 @@ def _viewport(q: AssetQuery) -> Viewport | None:
 
 
 def _list_body(q: AssetQuery, public: bool, version: Any) -> bytes:
-    session = db_session()
     view = _viewport(q)
     if view is not None:
-        return _state().indexes[public].query(session, version, view)
+        return _state().indexes[public].query(db_session, version, view)
+    session = db_session()
     query = _list_query(q, public)
     rows = session.execute(query.limit(q.limit).offset(q.offset)).all()
     return encode_page([_entry(r, public) for r in rows], count(session, query), q.limit,
@@ -179,8 +179,9 @@ def _list_body(q: AssetQuery, public: bool, version: Any) -> bytes:
          access=Access.PUBLIC)
 def list_assets(query: AssetQuery) -> ResponseReturnValue:
     public = not current_user.is_authenticated
-    session = db_session()
-    version = _state().version.get(lambda: tuple(session.execute(_VERSION_QUERY).one()))
+    # The session is opened only when the version or the index is read: a map's burst
+    # of viewports is answered from memory.
+    version = _state().version.get(lambda: tuple(db_session().execute(_VERSION_QUERY).one()))
     gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
     # The audience is part of the key: a signed-in answer is never served to the public.
     key = ("pub:" if public else "int:") + ("gz:" if gzip_ok else "id:") + (
@@ -189,14 +190,13 @@ def list_assets(query: AssetQuery) -> ResponseReturnValue:
     if body is None:
         body = _list_body(query, public, version)
         if gzip_ok:
-            # Compressed once and cached. Level 1 shrinks a list eightfold at half the
-            # cost of level 6 (which saves another 13 %): most viewports are new.
-            body = gzip.compress(body, compresslevel=1, mtime=0)
+            # Compressed once and cached; most viewports are new, so the compressor's
+            # speed counts: zlib-ng at level 2 is as small as zlib's level 6 (within 3 %)
+            # at a quarter of its time.
+            body = gzip_ng.compress(body, compresslevel=2, mtime=0)
         _cache.put(key, version, body)
     response = Response(body, mimetype="application/json")
-    response.vary.add("Accept-Encoding")
-    response.vary.add("Cookie")
-    response.vary.add("Authorization")
+    response.headers["Vary"] = "Accept-Encoding, Cookie, Authorization"
     if gzip_ok:
         response.headers["Content-Encoding"] = "gzip"
     return response

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -274,6 +274,9 @@ def edit_site(session: Session, site: Site, changes: Mapping[str, Any], now: dat
         site.team_id = team_id
     session.flush()
     outcome = Outcome(changes=diff, warnings=checked.warnings)
+    if diff.keys() & {"name", "name_en"}:
+        # Every asset's list entry names its site: the lists' data version must move.
+        session.execute(update(Asset).where(Asset.site_id == site.id).values(updated_at=now))
     if diff:
         # Its AEDs take the site's hours, name and branch: their answers and public
         # records follow the site.

@@ -143,3 +143,24 @@ def test_viewports_follow_changes_to_the_assets(seeded: Flask, client: FlaskClie
     db.commit()
     wait_for(lambda: any(i["id"] == fresh.id for i in public()["items"]), timeout=3,
              message="the new AED in the viewport")
+
+
+def test_a_renamed_site_shows_in_its_assets_viewports(seeded: Flask, client: FlaskClient,
+                                                      signed_in: Headers, db: Session) -> None:
+    asset = db.scalars(select(Asset).where(Asset.public.is_(True), Asset.retired_at.is_(None))
+                       .order_by(Asset.id)).first()
+    assert asset is not None and asset.lat is not None and asset.lon is not None
+    box = f"{asset.lon - 0.0005},{asset.lat - 0.0005},{asset.lon + 0.0005},{asset.lat + 0.0005}"
+    ask = _answer(client, {}, box)
+    assert any(i["id"] == asset.id for i in ask()["items"])  # the index is built
+
+    renamed = client.patch(f"/api/v1/sites/{asset.site_id}", headers=signed_in,
+                           json={"name": "新名字服务站"})
+    assert renamed.status_code == 200, renamed.get_json()
+
+    def site_name() -> str | None:
+        item = next((i for i in ask()["items"] if i["id"] == asset.id), None)
+        return None if item is None else str(item["site"]["name"])
+
+    wait_for(lambda: site_name() == "新名字服务站", timeout=3,
+             message="the site's new name in its AED's viewport")
