@@ -165,7 +165,9 @@ class AssetIndex:
 
     def _update(self, session: Session, snap: _Snapshot, version: Any) -> _Snapshot | None:
         """The snapshot with the assets changed since its version re-read, or None when
-        a change adds a row to this audience or drops one (a rebuild is simpler then)."""
+        a change adds a row to this audience or drops one (a rebuild is simpler then).
+        A change to an asset this audience neither listed nor lists (a private one, for
+        the public) is no change to its index."""
         updated, _count, status_changed = snap.version
         since = [c for c in (Asset.updated_at > updated if updated else None,
                              Asset.status_changed_at > status_changed if status_changed
@@ -174,16 +176,16 @@ class AssetIndex:
             return None
         changed = session.scalars(select(Asset.id).where(or_(*since))).all()
         rows = session.execute(self._rows().where(Asset.id.in_(changed))).all() if changed else []
-        positions = np.searchsorted(snap.ids, changed).tolist()
-        listed = sum(1 for pos, aid in zip(positions, changed, strict=True)
-                     if pos < len(snap.ids) and snap.ids[pos] == aid)
-        if listed != len(changed) or len(rows) != len(changed):
+        listed = {aid: pos for aid, pos in zip(
+            changed, np.searchsorted(snap.ids, changed).tolist(), strict=True)
+            if pos < len(snap.ids) and snap.ids[pos] == aid}
+        if listed.keys() != {row[0] for row in rows}:
             return None  # an asset came into this audience's list or left it
         lat, lon = snap.lat.copy(), snap.lon.copy()
         kind, status, entries = snap.kind.copy(), snap.status.copy(), list(snap.entries)
         codes = dict(snap.codes)
         for row in rows:
-            pos = int(np.searchsorted(snap.ids, row[0]))
+            pos = listed[row[0]]
             lat[pos], lon[pos] = _coordinate(row[1]), _coordinate(row[2])
             kind[pos] = codes.setdefault(row[3], len(codes))
             status[pos] = codes.setdefault(row[4], len(codes))

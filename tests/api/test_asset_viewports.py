@@ -164,3 +164,28 @@ def test_a_renamed_site_shows_in_its_assets_viewports(seeded: Flask, client: Fla
 
     wait_for(lambda: site_name() == "新名字服务站", timeout=3,
              message="the site's new name in its AED's viewport")
+
+
+def test_a_private_assets_change_leaves_the_public_index_unbuilt(
+        seeded: Flask, client: FlaskClient, db: Session) -> None:
+    # A unit check of app/api/asset_index.py through the endpoint: the public index is
+    # patched, not rebuilt, when only an asset the public never sees changes.
+    private = db.scalars(select(Asset).where(Asset.retired_at.is_(None))
+                         .order_by(Asset.id)).first()
+    assert private is not None
+    private.public = False
+    db.commit()
+    ask = _answer(client, {}, "121.0,31.0,122.0,32.0")
+    ask()
+    state = seeded.extensions["aed.asset_list"]
+    index = state.indexes[True]
+    assert index._snapshot is not None
+    built, seen = index._snapshot.built_at, index._snapshot.version
+
+    private.status = "not_ready" if private.status != "not_ready" else "ready"
+    private.status_changed_at = utcnow()
+    db.commit()
+    state.version.forget()  # the next request reads the data version again
+    ask()
+    assert index._snapshot.version != seen  # the change was seen ...
+    assert index._snapshot.built_at == built  # ... and needed no rebuild
