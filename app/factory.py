@@ -16,6 +16,7 @@ from app.api import bp as api_bp
 from app.auth import init_auth
 from app.cli import register_cli
 from app.config import SECRET_KEY_HINT, ConfigError, Settings, load_settings
+from app.heap import settle_long_lived
 from app.http_security import init_http_security
 from app.i18n import init_i18n
 from app.trusted_proxies import TrustedProxyFix
@@ -54,6 +55,10 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(web_bp)
     app.register_blueprint(api_bp)
     register_cli(app)
+    if _under_gunicorn():
+        # A web worker: the imports and this app live as long as it does; full
+        # collections rescanning them stall every request in flight.
+        settle_long_lived()
     return app
 
 
@@ -79,8 +84,12 @@ def _apply_settings(app: Flask, settings: Settings, secret_key: str) -> None:
 GUNICORN_BOOT_ERROR = 3
 
 
+def _under_gunicorn() -> bool:
+    return "gunicorn.arbiter" in sys.modules
+
+
 def _config_error_status() -> int:
-    return GUNICORN_BOOT_ERROR if "gunicorn.arbiter" in sys.modules else 2
+    return GUNICORN_BOOT_ERROR if _under_gunicorn() else 2
 
 
 def _key_for_command_line() -> str:

@@ -15,9 +15,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.aeds.facts import CHUNK, all_facts
-from app.aeds.refresh import AedContext, Refreshed, apply_evaluations, paused_gc
+from app.aeds.refresh import AedContext, Refreshed, apply_evaluations
 from app.feeds.changes import record_changes
 from app.gateways.liveness import refresh_gateways
+from app.heap import cycle_collection_paused
 
 
 def reconcile(session: Session, now: datetime, ctx: AedContext) -> dict[str, int]:
@@ -25,7 +26,7 @@ def reconcile(session: Session, now: datetime, ctx: AedContext) -> dict[str, int
     gateways = refresh_gateways(session, None, now, ctx, with_aeds=False)
     total = Refreshed()
     batch = []
-    with paused_gc():
+    with cycle_collection_paused():
         for row in all_facts(session):
             batch.append(row)
             if len(batch) >= CHUNK:

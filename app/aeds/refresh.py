@@ -8,9 +8,7 @@ jobs), and the reconciliation calls it for all of them. Only what changed is wri
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -28,6 +26,7 @@ from app.alerts.policy import AlertPolicy
 from app.config import ReadinessPolicy, Settings
 from app.coverage.freshness import track_coverage
 from app.feeds.changes import record_changes
+from app.heap import cycle_collection_paused
 from app.models import Asset
 from app.sql_rows import is_postgresql, rows_as_values, split_held
 
@@ -60,22 +59,6 @@ _INCIDENT_UPDATE = (
 )
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Python's cycle collector paused for a pass over many AEDs. The pass makes
-    hundreds of thousands of short-lived rows, facts and answers (freed by reference
-    counting, not cycles), which trigger collections that rescan everything the pass
-    still holds: a quarter to a third of a sweep's time. Process-wide, so a pass that
-    overlaps another in another thread may lose its pause, never leave it paused."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 @dataclass(frozen=True, slots=True)
 class AedContext:
     policy: EvaluationPolicy
@@ -102,7 +85,7 @@ def refresh_aeds(session: Session, asset_ids: Iterable[int], now: datetime,
     """Evaluate these AEDs (other assets are skipped) and apply the result."""
     session.flush()  # the caller's changes are facts too
     ids = list(asset_ids)
-    with paused_gc():
+    with cycle_collection_paused():
         out = apply_evaluations(session, list(load_facts(session, ids)), now, ctx)
         follow_changes(session, ids, now, ctx)
     return out

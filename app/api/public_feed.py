@@ -22,9 +22,9 @@ from app.api.problems import unprocessable
 from app.api.schemas.feeds import PublicAeds, PublicAedsCsv, PublicFeedQuery
 from app.api.schemas.problem import InvalidParam
 from app.extensions import db_session, get_settings
-from app.feeds.bulk import without_cycle_collection
 from app.feeds.formats import CSV, GEOJSON, csv_page, geojson_page
 from app.feeds.pages import Cursor, parse_since, read_page
+from app.heap import cycle_collection_paused
 from app.models import utcnow
 
 JSON = "application/json"
@@ -53,7 +53,7 @@ def _serve(query: PublicFeedQuery, media: str) -> ResponseReturnValue:
         raise _invalid("cursor", exc) from None
     # Open now as of this minute: the answer (and its ETag) stays the same within it.
     at = utcnow().replace(second=0, microsecond=0)
-    with without_cycle_collection():
+    with cycle_collection_paused():
         page = read_page(db_session(), since, cursor, settings.feed.page_size, settings.tz)
         following = None
         if page.next_cursor is not None:

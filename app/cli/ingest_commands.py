@@ -10,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.extensions import get_alert_policy, get_settings
+from app.heap import settle_long_lived
 from app.ingest.service import IngestOptions, IngestService
 
 
@@ -63,5 +64,7 @@ def ingest_cmd(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    # The app, its models and the service are set up: they live as long as the process.
+    settle_long_lived()
     service.start()
     raise SystemExit(service.wait(stop))

@@ -9,7 +9,6 @@
 - :mod:`app.feeds.pushes` writes those pushes into the notification outbox (retries,
   backoff, claims: app/notify/dispatch.py; signing: app/notify/platform.py).
 - :mod:`app.feeds.platforms` reads ``[feeds.<name>]`` from the channels file.
-- :mod:`app.feeds.bulk` builds a page without the cyclic garbage collector.
 - :mod:`app.feeds.pages` reads a page of the feed (everything, or what changed since a
   moment, tombstones included) and :mod:`app.feeds.formats` writes it as GeoJSON or CSV.
 """

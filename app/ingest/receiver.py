@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from app.heap import settle_long_lived
 from app.ingest.channel import Channel
 from app.ingest.consumer import ConsumerSettings, MqttConsumer
 from app.ingest.inbox import Inbox
@@ -110,6 +111,9 @@ class Receiver:
             _parent_gone()
 
     def run(self) -> int:
+        # Imports and set-up live as long as this process; each in-flight message is a
+        # handful of objects, held until its ack, that young collections would rescan.
+        settle_long_lived()
         self._forwarder.start()
         self.consumer.start()
         while True:

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from app.aeds.reconcile import reconcile
 from app.aeds.refresh import refresh_aeds
 from app.extensions import get_aed_context
-from app.feeds.bulk import without_cycle_collection
 from app.feeds.record import PUBLIC_STATUSES, available, public_status
+from app.heap import cycle_collection_paused
 from app.models import Asset, NotificationLog
 from tests.factories import make_aed, make_site
 
@@ -124,7 +124,7 @@ def test_the_feeds_status_and_availability() -> None:
 
 def test_the_cycle_collector_is_back_on_after_a_page_even_one_that_failed() -> None:
     assert gc.isenabled()
-    with pytest.raises(RuntimeError), without_cycle_collection():
+    with pytest.raises(RuntimeError), cycle_collection_paused():
         assert not gc.isenabled()
         raise RuntimeError("the database went away")
     assert gc.isenabled()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -138,3 +139,30 @@ def test_a_message_that_breaks_storage_is_dead_lettered_alone(
     dead = db.scalars(select(DeadLetter)).one()
     assert dead.reason == "store_failed" and "odd message" in dead.detail
     assert writer.stats.counts["store_failures"] == 1 and writer.alive
+
+
+def test_a_batch_runs_without_the_cycle_collector_and_turns_it_back_on(
+    db: Session, make_writer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Young collections during a batch rescan its thousands of live objects; the switch
+    must come back on after every batch, one that failed included."""
+    register(db)
+    seen: list[bool] = []
+    real = writer_module.apply_batch
+    calls = {"n": 0}
+
+    def watching(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(writer_module, "apply_batch", watching)
+    writer, inbox, acker = make_writer(retry_max_s=0.05)
+    inbox.offer(inbound(1, telemetry(seq=1, temp_c=20.0)))
+    writer.start()
+    wait_for(lambda: acker.acked == [1], 10)
+    assert seen == [False, False]
+    writer.stop(2.0)
+    assert gc.isenabled()
