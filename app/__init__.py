@@ -18,6 +18,7 @@ def __getattr__(name: str) -> Any:
     # subprocesses import a few modules of `app` and need neither Flask nor the models
     # (130 MB and a second of start-up less per receiver).
     if name == "create_app":
+        # Function-local on purpose: importing the factory here is the whole point (see above).
         from app.factory import create_app
 
         return create_app
