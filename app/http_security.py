@@ -63,6 +63,13 @@ def content_security_policy(nonce: str, tiles: str) -> str:
 DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 
+_FIXED_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+)
+
+
 def _add_headers(response: Response) -> Response:
     headers = response.headers
     if response.mimetype == "text/html":
@@ -70,12 +77,14 @@ def _add_headers(response: Response) -> Response:
     else:
         # A map pans with a request per move: no nonce or tile policy for data.
         policy = DATA_POLICY
-    headers.setdefault("Content-Security-Policy", policy)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
+    # Once over the headers, not a scan per header: this runs on every map pan.
+    present = {key.lower() for key, _ in headers}
+    wanted = [("Content-Security-Policy", policy), *_FIXED_HEADERS]
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE_S}")
+        wanted.append(("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE_S}"))
+    for key, value in wanted:
+        if key.lower() not in present:
+            headers.add(key, value)
     return response
 
 

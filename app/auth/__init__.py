@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from app import audit
 from app.auth import views  # noqa: F401  (routes register on import)
 from app.auth.blueprint import bp
+from app.auth.cookie_session import CookieSessionInterface
 from app.auth.identity import Anonymous, AuthUser, load_session_user, load_token_user
 from app.auth.tokens import bearer_token, hash_token
 from app.extensions import db_session, get_settings
@@ -27,6 +28,7 @@ def init_auth(app: Flask) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         WTF_CSRF_TIME_LIMIT=None,
     )
+    app.session_interface = CookieSessionInterface()
     # Before CSRF's hook, which parses the form: a stranger's body is capped unread.
     app.before_request(_cap_anonymous_body)
     csrf.init_app(app)

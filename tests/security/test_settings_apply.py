@@ -77,6 +77,18 @@ def test_every_response_has_the_security_headers(seeded: Flask, path: str) -> No
     assert resp.headers.get("Referrer-Policy") == "same-origin"
     assert resp.headers.get("X-Content-Type-Options") == "nosniff"
     assert "Strict-Transport-Security" not in resp.headers  # plain HTTP
+    for name in ("Content-Security-Policy", "X-Frame-Options", "Referrer-Policy",
+                 "X-Content-Type-Options"):
+        assert len(resp.headers.getlist(name)) == 1, (path, name)
+
+
+def test_a_stranger_gets_no_session_cookie_and_a_signed_session_still_holds(
+        seeded: Flask) -> None:  # noqa: F811
+    stranger = seeded.test_client()
+    assert "Set-Cookie" not in stranger.get("/api/v1/assets").headers
+    # A forged cookie opens no session: the signature is still checked.
+    stranger.set_cookie("aed_session", "eyJfdXNlcl9pZCI6IjEifQ.forged.sig")
+    assert stranger.get("/alerts").status_code == 302
 
 
 def test_nonce_is_new_for_every_response(client: FlaskClient) -> None:
