@@ -17,16 +17,16 @@ DEFAULT_STATIC_URL = "/static/maps/"
 
 #: (name, path under STATIC_DIR), in load order.
 JS_FILES: tuple[tuple[str, str], ...] = (
-    ("leaflet", "leaflet/leaflet.js"),
-    ("markercluster", "markercluster/leaflet.markercluster.js"),
+    ("leaflet", "vendor/leaflet/leaflet.js"),
+    ("markercluster", "vendor/markercluster/leaflet.markercluster.js"),
     ("aedmap_dom", "aedmap/dom.js"),
     ("aedmap", "aedmap/aedmap.js"),
     ("aedmap_emergency", "aedmap/emergency.js"),
 )
 CSS_FILES: tuple[tuple[str, str], ...] = (
-    ("leaflet_css", "leaflet/leaflet.css"),
-    ("markercluster_css", "markercluster/MarkerCluster.css"),
-    ("markercluster_default_css", "markercluster/MarkerCluster.Default.css"),
+    ("leaflet_css", "vendor/leaflet/leaflet.css"),
+    ("markercluster_css", "vendor/markercluster/MarkerCluster.css"),
+    ("markercluster_default_css", "vendor/markercluster/MarkerCluster.Default.css"),
     ("aedmap_css", "aedmap/aedmap.css"),
     ("aedmap_emergency_css", "aedmap/emergency.css"),
 )

@@ -140,7 +140,8 @@ def _map_config(lat: float | None, lon: float | None) -> dict[str, Any]:
     center = (lat, lon) if lat is not None and lon is not None else DEFAULT_CENTER
     prefix = static_prefix()
     return {
-        "leaflet_js": prefix + "leaflet/leaflet.js", "leaflet_css": prefix + "leaflet/leaflet.css",
+        "leaflet_js": prefix + "vendor/leaflet/leaflet.js",
+        "leaflet_css": prefix + "vendor/leaflet/leaflet.css",
         "tiles_url": provider.url, "attribution": provider.attribution,
         "subdomains": provider.subdomains, "max_zoom": provider.max_zoom,
         "gcj02": "1" if provider.gcj02 else "0", "center": center,

@@ -50,15 +50,15 @@ NAIVE_DONE = """(expected) => {
 def naive_page(records: list[MapRecord]) -> str:
     # markercluster needs a map maxZoom, which no tile layer sets here.
     m = folium.Map(location=(31.27, 121.53), zoom_start=14, tiles=None, maxZoom=19)
-    m.default_js = [("leaflet", static_url(DEFAULT_STATIC_URL, "leaflet/leaflet.js"))]
-    m.default_css = [("leaflet_css", static_url(DEFAULT_STATIC_URL, "leaflet/leaflet.css"))]
+    m.default_js = [("leaflet", static_url(DEFAULT_STATIC_URL, "vendor/leaflet/leaflet.js"))]
+    m.default_css = [("leaflet_css", static_url(DEFAULT_STATIC_URL, "vendor/leaflet/leaflet.css"))]
     cluster = plugins.MarkerCluster()
     cluster.default_js = [("markerclusterjs", static_url(
-        DEFAULT_STATIC_URL, "markercluster/leaflet.markercluster.js"))]
+        DEFAULT_STATIC_URL, "vendor/markercluster/leaflet.markercluster.js"))]
     cluster.default_css = [
-        ("markerclustercss", static_url(DEFAULT_STATIC_URL, "markercluster/MarkerCluster.css")),
+        ("markerclustercss", static_url(DEFAULT_STATIC_URL, "vendor/markercluster/MarkerCluster.css")),
         ("markerclusterdefaultcss",
-         static_url(DEFAULT_STATIC_URL, "markercluster/MarkerCluster.Default.css")),
+         static_url(DEFAULT_STATIC_URL, "vendor/markercluster/MarkerCluster.Default.css")),
     ]
     cluster.add_to(m)
     for r in records:

@@ -27,15 +27,18 @@ def stored_ids(db: Session) -> list[str]:
 
 
 class BackgroundPublisher:
-    """Publishes telemetry seq 1..n at QoS 1 and records what the broker acknowledged."""
+    """Publishes telemetry seq first..first+n-1 at QoS 1 and records what the broker
+    acknowledged."""
 
-    def __init__(self, broker: MosquittoBroker, n: int) -> None:
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="test-bg-pub")
+    def __init__(self, broker: MosquittoBroker, n: int, first: int = 1,
+                 client_id: str = "test-bg-pub") -> None:
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
         self.client.max_inflight_messages_set(50)
         self.client.on_publish = self._on_publish
         self.client.connect(broker.host, broker.port)
         self.client.loop_start()
         self.n = n
+        self.first = first
         # No lock shared with paho's callback (paho calls it holding its own mutex, which
         # publish() needs): mids are unique for n < 65535, so map them afterwards.
         self._msg_ids: dict[int, str] = {}
@@ -51,7 +54,7 @@ class BackgroundPublisher:
         return {ids[mid] for mid in list(self._acked_mids) if mid in ids}
 
     def _run(self) -> None:
-        for seq in range(1, self.n + 1):
+        for seq in range(self.first, self.first + self.n):
             topic, payload = telemetry(seq=seq, temp_c=20.0)
             self._msg_ids[self.client.publish(topic, payload, qos=1).mid] = f"1-{seq}"
 
@@ -114,14 +117,19 @@ def test_database_restart_is_waited_out(
         wait_subscribed(db, ingest)
         db.close()
         n = 1200
-        pub = BackgroundPublisher(broker, n).start()
+        before = BackgroundPublisher(broker, n // 2).start()
         wait_for(lambda: len(stored_ids(db)) > 100, 60, message="ingest to store some")
+        before.wait_all_accepted()
         db.close()
         server.stop("fast")
         try:
+            # Readings arrive during the outage, so ingest must meet it (a fast ingest
+            # has stored all of the first half by now).
+            during = BackgroundPublisher(broker, n // 2, first=n // 2 + 1,
+                                         client_id="test-bg-pub-outage").start()
             wait_for(lambda: "database unavailable" in ingest.log(), 30,
                      message="ingest to notice the outage")
-            pub.wait_all_accepted()
+            during.wait_all_accepted()
         finally:
             server.start()
         assert ingest.alive, f"ingest died during the outage:\n{ingest.log()[-3000:]}"

@@ -85,9 +85,9 @@ def test_page_references_only_local_assets_and_tiles(tiles):
 
 def test_vendored_assets_and_licences_present():
     assert missing_assets() == []
-    assert (STATIC_DIR / "leaflet" / "LICENSE").is_file()
-    assert (STATIC_DIR / "markercluster" / "MIT-LICENCE.txt").is_file()
-    assert "1.9.4" in (STATIC_DIR / "leaflet" / "leaflet.js").read_text()[:200]
+    assert (STATIC_DIR / "vendor" / "leaflet" / "LICENSE").is_file()
+    assert (STATIC_DIR / "vendor" / "markercluster" / "MIT-LICENCE.txt").is_file()
+    assert "1.9.4" in (STATIC_DIR / "vendor" / "leaflet" / "leaflet.js").read_text()[:200]
 
 
 def test_user_text_cannot_break_out_of_script_or_title():

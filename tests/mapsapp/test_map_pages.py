@@ -238,15 +238,15 @@ def test_many_assets_switch_the_page_to_bbox_mode(app_config: dict[str, object],
 def test_static_files_are_cached_long_and_confined(app: Flask, client: FlaskClient) -> None:
     from app.web.map_pages import static_prefix
 
-    versioned = fetch(client, static_prefix() + "leaflet/leaflet.js")
+    versioned = fetch(client, static_prefix() + "vendor/leaflet/leaflet.js")
     assert versioned.status_code == 200
-    assert versioned.data == (STATIC_DIR / "leaflet" / "leaflet.js").read_bytes()
+    assert versioned.data == (STATIC_DIR / "vendor" / "leaflet" / "leaflet.js").read_bytes()
     assert versioned.cache_control.max_age == 365 * 24 * 3600
     assert versioned.cache_control.immutable and versioned.cache_control.public
     plain = fetch(client, "/static/maps/aedmap/aedmap.css")
     assert plain.status_code == 200 and plain.cache_control.max_age == 24 * 3600
     assert plain.mimetype == "text/css"
-    image = fetch(client, "/static/maps/leaflet/images/marker-icon.png")
+    image = fetch(client, "/static/maps/vendor/leaflet/images/marker-icon.png")
     assert image.status_code == 200 and image.mimetype == "image/png"
     for path in ("/static/maps/../../app/config.py", "/static/maps/%2e%2e/geo.py",
                  "/static/maps/nope.js", "/static/maps/_v/000000000000/nope.js"):
