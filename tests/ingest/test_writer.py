@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -66,6 +66,24 @@ def rows(db: Session, model: type) -> int:
     return int(db.scalar(select(func.count()).select_from(model)) or 0)
 
 
+def fail_first_applies(monkeypatch: pytest.MonkeyPatch, times: int,
+                       on_call: Callable[[], None] = lambda: None) -> dict[str, int]:
+    """The writer's apply_batch, losing the database connection on its first `times`
+    calls; the returned dict counts the failures still to come."""
+    real = writer_module.apply_batch
+    left = {"left": times}
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        on_call()
+        if left["left"]:
+            left["left"] -= 1
+            raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(writer_module, "apply_batch", flaky)
+    return left
+
+
 def test_batches_are_bounded_by_size_and_acked_after_commit(
     db: Session, make_writer: Any
 ) -> None:
@@ -85,16 +103,7 @@ def test_database_outage_holds_the_batch_unacked_and_retries(
     db: Session, make_writer: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     register(db)
-    real = writer_module.apply_batch
-    failures = {"left": 3}
-
-    def flaky(*args: Any, **kwargs: Any) -> Any:
-        if failures["left"]:
-            failures["left"] -= 1
-            raise OperationalError("INSERT", {}, Exception("server closed the connection"))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(writer_module, "apply_batch", flaky)
+    failures = fail_first_applies(monkeypatch, 3)
     writer, inbox, acker = make_writer(retry_max_s=0.05)
     inbox.offer(inbound(1, telemetry(seq=1, temp_c=20.0)))
     writer.start()
@@ -148,17 +157,7 @@ def test_a_batch_runs_without_the_cycle_collector_and_turns_it_back_on(
     must come back on after every batch, one that failed included."""
     register(db)
     seen: list[bool] = []
-    real = writer_module.apply_batch
-    calls = {"n": 0}
-
-    def watching(*args: Any, **kwargs: Any) -> Any:
-        seen.append(gc.isenabled())
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise OperationalError("INSERT", {}, Exception("server closed the connection"))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(writer_module, "apply_batch", watching)
+    fail_first_applies(monkeypatch, 1, on_call=lambda: seen.append(gc.isenabled()))
     writer, inbox, acker = make_writer(retry_max_s=0.05)
     inbox.offer(inbound(1, telemetry(seq=1, temp_c=20.0)))
     writer.start()
