@@ -107,7 +107,7 @@ class EvaluationPolicy:
         return timedelta(seconds=interval * self.liveness_intervals)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made per AED per pass; a frozen __init__ costs 10x
 class AedFacts:
     """What is stored about one AED and the device and gateway behind it."""
 
@@ -142,7 +142,7 @@ class AedFacts:
     aed_removed_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made per AED per pass; a frozen __init__ costs 10x
 class Evaluation:
     status: str
     reasons: tuple[str, ...]
@@ -186,7 +186,7 @@ def door_open_since(facts: AedFacts) -> datetime | None:
     return max(opened, reset) if reset is not None else opened
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made per AED per pass; a frozen __init__ costs 10x
 class Liveness:
     heard: bool  # the device's readings can be trusted now
     gateway_down: bool

@@ -20,7 +20,7 @@ class CheckState(Enum):
     NEVER = "never"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made per AED per pass; a frozen __init__ costs 10x
 class CheckSchedule:
     state: CheckState
     due_at: datetime | None

@@ -28,7 +28,7 @@ from app.coverage.freshness import track_coverage
 from app.feeds.changes import record_changes
 from app.heap import cycle_collection_paused
 from app.models import Asset
-from app.sql_rows import is_postgresql, rows_as_values, split_held
+from app.sql_rows import rows_as_set, split_held
 
 #: Every alert kind about an AED: the evaluation decides them all.
 AED_KINDS = frozenset(k.code for k in KINDS.values() if k.subject == "asset")
@@ -145,7 +145,7 @@ def _next_look(at: datetime | None, on: date | None, tz: ZoneInfo) -> datetime:
 def _write(session: Session, stmt: Any, rows: list[dict[str, Any]],
            columns: tuple[str, ...]) -> None:
     """Through the mapped object where the session holds one (so the caller sees the
-    new values), else one executemany UPDATE."""
+    new values), else one UPDATE of the rows as a set (the answers), or an executemany."""
     loaded, plain = split_held(session, Asset, rows)
     for asset, row in loaded:
         if stmt is _ANSWER_UPDATE and asset.status != row["status"]:
@@ -156,8 +156,8 @@ def _write(session: Session, stmt: Any, rows: list[dict[str, Any]],
             setattr(asset, name, row[name])
     if not plain:
         return
-    if stmt is _ANSWER_UPDATE and is_postgresql(session):  # the many rows of a sweep
-        session.execute(_answer_update(rows_as_values(_ASSET, plain, _ANSWER_TYPES).c),
+    if stmt is _ANSWER_UPDATE:  # the many rows of a sweep: one statement
+        session.execute(_answer_update(rows_as_set(session, _ASSET, plain, _ANSWER_TYPES).c),
                         execution_options={"synchronize_session": False})
         return
     session.execute(stmt, plain, execution_options={"synchronize_session": False})

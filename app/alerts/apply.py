@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from app.alerts.catalogue import ACTIVE_STATES, ANNOTATION_KEYS, kind_of
 from app.alerts.lifecycle import Subject
 from app.models import Alert
-from app.sql_rows import insert_rows, is_postgresql, split_held
+from app.sql_rows import insert_rows, is_postgresql, rows_as_set, split_held
 
 #: Subjects per query of active alerts.
 CHUNK = 2000
@@ -36,7 +36,7 @@ _ALERT: Table = Alert.__table__  # type: ignore[assignment]
 _ACTIVE_KEY = text("status != 'resolved'")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made per AED per pass; a frozen __init__ costs 10x
 class Wanted:
     """An alert that should be open (severity None: the catalogue's)."""
 
@@ -73,7 +73,7 @@ class Applied:
         return self
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made per AED per pass; a frozen __init__ costs 10x
 class SubjectWants:
     subject: Subject
     wanted: Sequence[Wanted]
@@ -123,7 +123,7 @@ def _active(session: Session, subject_type: str, ids: Sequence[str],
         # per chunk would cost more than the reads.
         for subject_id, *row in conn.execute(_ACTIVE_OF[is_postgresql(session)], {
                 "subject_type": subject_type, "ids": list(ids[start:start + CHUNK]),
-                "kinds": ordered}):
+                "kinds": ordered}).all():
             active = _Active(*row)
             out.setdefault(subject_id, {})[active.kind] = active
     return out
@@ -159,37 +159,43 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
     return {key: alert_id for key, alert_id in session.execute(stmt, params)}
 
 
-_UPDATE = (
-    update(_ALERT).where(_ALERT.c.id == bindparam("b_id"))
-    .values(severity=bindparam("severity"), stage=bindparam("stage"),
-            detail=bindparam("detail"))
-)
-_RESTAGE = (
-    update(_ALERT).where(_ALERT.c.id == bindparam("b_id"))
-    .values(severity=bindparam("severity"), stage=bindparam("stage"),
-            detail=bindparam("detail"), last_notified_at=None)
-)
-_RESOLVE = (
-    update(_ALERT).where(_ALERT.c.id == bindparam("b_id"), _ALERT.c.status != "resolved")
-    .values(status="resolved", resolved_at=bindparam("resolved_at"),
-            resolution=bindparam("resolution"))
-)
+def _set(v: Any, restage: bool = False) -> Any:
+    """A new severity, stage and detail for each alert of ``v`` (bound parameters or the
+    columns of a set of rows); a restage is news again (notified anew)."""
+    values = {"severity": v["severity"], "stage": v["stage"], "detail": v["detail"]}
+    return update(_ALERT).where(_ALERT.c.id == v["b_id"]).values(
+        **values, **({"last_notified_at": None} if restage else {}))
 
 
-def _write(session: Session, stmt: Any, rows: list[dict[str, Any]]) -> None:
+def _resolve(v: Any) -> Any:
+    return (update(_ALERT).where(_ALERT.c.id == v["b_id"], _ALERT.c.status != "resolved")
+            .values(status="resolved", resolved_at=v["resolved_at"],
+                    resolution=v["resolution"]))
+
+
+_UPDATE, _RESTAGE, _RESOLVE = "update", "restage", "resolve"
+_STATEMENTS = {_UPDATE: _set, _RESTAGE: lambda v: _set(v, restage=True), _RESOLVE: _resolve}
+_SET_TYPES = {"b_id": "id", "severity": "severity", "stage": "stage", "detail": "detail"}
+_TYPES = {_UPDATE: _SET_TYPES, _RESTAGE: _SET_TYPES,
+          _RESOLVE: {"b_id": "id", "resolved_at": "resolved_at", "resolution": "resolution"}}
+
+
+def _write(session: Session, change: str, rows: list[dict[str, Any]]) -> None:
     """Through the mapped object where the session holds one (so the caller sees the
-    new values), else one executemany UPDATE."""
+    new values), else one UPDATE of the rows as a set (app/sql_rows.py)."""
     loaded, plain = split_held(session, Alert, rows)
     for alert, row in loaded:
         for name, value in row.items():
             if name != "b_id":
                 setattr(alert, name, value)
-        if stmt is _RESTAGE:
+        if change == _RESTAGE:
             alert.last_notified_at = None
-        if stmt is _RESOLVE:
+        if change == _RESOLVE:
             alert.status = "resolved"
     if plain:
-        session.execute(stmt, plain, execution_options={"synchronize_session": False})
+        v = rows_as_set(session, _ALERT, plain, _TYPES[change]).c
+        session.execute(_STATEMENTS[change](v),
+                        execution_options={"synchronize_session": False})
 
 
 def _split(detail: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, Any]]:

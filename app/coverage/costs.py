@@ -14,11 +14,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.alerts.catalogue import ACTIVE_STATES, COVERAGE_LOST
 from app.models import Alert
-from app.sql_rows import is_postgresql, rows_as_values
+from app.sql_rows import is_postgresql, rows_as_set
 
 _ALERT: Table = Alert.__table__  # type: ignore[assignment]
-_SET_DETAIL = (update(_ALERT).where(_ALERT.c.id == bindparam("b_id"))
-               .values(detail=bindparam("detail")))
 #: Subjects per query.
 CHUNK = 2000
 
@@ -54,12 +52,10 @@ def mark_costs(session: Session, criticality: Mapping[int, float]) -> int:
             if current.get(COVERAGE_LOST) != cost:
                 rows.append({"b_id": alert_id, "detail": {**current, COVERAGE_LOST: cost}})
     if rows:
-        if is_postgresql(session):  # one statement, the rows as arrays (app/sql_rows.py)
-            v = rows_as_values(_ALERT, rows, {"b_id": "id", "detail": "detail"}).c
-            session.execute(update(_ALERT).where(_ALERT.c.id == v.b_id).values(detail=v.detail),
-                            execution_options={"synchronize_session": False})
-        else:
-            session.execute(_SET_DETAIL, rows, execution_options={"synchronize_session": False})
+        # One statement, the rows as a set (app/sql_rows.py).
+        v = rows_as_set(session, _ALERT, rows, {"b_id": "id", "detail": "detail"}).c
+        session.execute(update(_ALERT).where(_ALERT.c.id == v.b_id).values(detail=v.detail),
+                        execution_options={"synchronize_session": False})
         for row in rows:  # what the session holds shows the new detail, unflushed
             loaded = session.identity_map.get(session.identity_key(Alert, row["b_id"]))
             if loaded is not None:
