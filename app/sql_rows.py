@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import (
     ARRAY,
+    JSON,
     CursorResult,
     Dialect,
     Result,
@@ -23,7 +25,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.selectable import TableValuedAlias
 from sqlalchemy.types import TypeEngine
 
 
@@ -66,45 +67,50 @@ def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def rows_as_values(table: Table, rows: Sequence[Mapping[str, Any]],
-                   types: Mapping[str, TypeEngine[Any] | str]) -> TableValuedAlias:
-    """PostgreSQL: these rows as one set, ``unnest`` of one array per column (each column
-    typed as ``types`` says: a type, or the name of a column of ``table``), to UPDATE
-    ... FROM or INSERT ... SELECT in one statement. An executemany is a statement per
-    row there (pipelined, yet bound, planned and run one by one), and a multi-row VALUES
-    a parameter per value, which the driver parses out of the statement's text each
-    time: both cost more than the write itself."""
-    arrays = []
-    for name, kind in types.items():
-        item = table.c[kind].type if isinstance(kind, str) else kind
-        arrays.append(bindparam(f"rows_{name}", [row[name] for row in rows],
-                                type_=ARRAY(item)))
-    return func.unnest(*arrays).table_valued(*types).render_derived()
-
-
 def rows_as_set(session: Session, table: Table, rows: Sequence[Mapping[str, Any]],
                 types: Mapping[str, TypeEngine[Any] | str]) -> Any:
-    """These rows as one set of values with a column per name of ``types`` (typed as
-    :func:`rows_as_values` says), for the session's database: arrays on PostgreSQL, one
-    JSON document on SQLite. An executemany passes every value through the column
-    types' processing one statement at a time, which costs more than the write: a pass
-    over 100,000 AEDs spent 3 s of 11 there (2026-12-02)."""
-    if is_postgresql(session):
-        return rows_as_values(table, rows, types)
-    return _rows_as_json(session.get_bind().dialect, table, rows, types)
+    """These rows as one set of values, to UPDATE ... FROM or INSERT ... SELECT in one
+    statement: a column per name of ``types``, each typed as it says (a type, or the
+    name of a column of ``table``). An executemany passes every value through the
+    column types' processing one statement at a time (on PostgreSQL also bound,
+    planned and run one by one), which costs more than the write: a pass over 100,000
+    AEDs spent 3 s of 11 there (2026-12-02). A value every row shares is bound once."""
+    dialect = session.get_bind().dialect
+    varying: dict[str, tuple[TypeEngine[Any], list[Any]]] = {}
+    shared: dict[str, Any] = {}
+    for name, kind in types.items():
+        type_ = table.c[kind].type if isinstance(kind, str) else kind
+        values = list(map(itemgetter(name), rows))
+        if (len(values) > 1 and values.count(values[0]) == len(values)
+                and not isinstance(type_.dialect_impl(dialect), JSON)):
+            shared[name] = bindparam(f"rows_{name}", values[0], type_=type_).label(name)
+        else:
+            varying[name] = (type_, values)
+    if not varying:  # a FROM needs a column
+        name = next(iter(types))
+        varying[name] = (shared.pop(name).type, list(map(itemgetter(name), rows)))
+    read = _arrays if dialect.name == "postgresql" else _json_document
+    return select(*read(dialect, varying), *shared.values()).subquery()
 
 
-def _stored_form(kind: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+def _arrays(dialect: Dialect, columns: Mapping[str, tuple[TypeEngine[Any], list[Any]]]
+            ) -> list[Any]:
+    """PostgreSQL: ``unnest`` of one array per column. A multi-row VALUES would be a
+    parameter per value, which the driver parses out of the statement's text each time."""
+    arrays = [bindparam(f"rows_{name}", values, type_=ARRAY(type_))
+              for name, (type_, values) in columns.items()]
+    return list(func.unnest(*arrays).table_valued(*columns).render_derived().c)
+
+
+def _stored_form(impl: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
     """The column type's conversion of a value to what the database stores, remembered
-    per value: a pass writes the same few moments and dates many times."""
-    convert = kind.dialect_impl(dialect).bind_processor(dialect)
+    per value: a pass writes the same few moments many times."""
+    convert = impl.bind_processor(dialect)
     if convert is None:
         return None
     seen: dict[Any, Any] = {}
 
     def stored(value: Any) -> Any:
-        if isinstance(value, dict | list):  # JSON documents: each its own
-            return convert(value)
         try:
             return seen[value]
         except KeyError:
@@ -114,20 +120,41 @@ def _stored_form(kind: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any
     return stored
 
 
-def _rows_as_json(dialect: Dialect, table: Table, rows: Sequence[Mapping[str, Any]],
-                  types: Mapping[str, TypeEngine[Any] | str]) -> Any:
+def _json_document(dialect: Dialect,
+                   columns: Mapping[str, tuple[TypeEngine[Any], list[Any]]]) -> list[Any]:
     """SQLite: the rows, in the form the columns store, as one JSON array of arrays read
-    back by ``json_each``; one parameter, whatever the number of rows."""
-    names = list(types)
-    forms = [_stored_form(table.c[kind].type if isinstance(kind, str) else kind, dialect)
-             for kind in types.values()]
-    payload = json.dumps([
-        [row[name] if form is None else form(row[name]) for name, form in zip(
-            names, forms, strict=True)]
-        for row in rows], ensure_ascii=False, separators=(",", ":"))
+    back by ``json_each``; one parameter, whatever the number of rows. A JSON column's
+    documents go in as they are and come out as their text (``->``: None as 'null', as
+    the JSON type stores it), instead of each serialized on its own and quoted again."""
+    stored: list[list[Any]] = []
+    documents: list[bool] = []
+    for type_, values in columns.values():
+        impl = type_.dialect_impl(dialect)
+        form = None if isinstance(impl, JSON) else _stored_form(impl, dialect)
+        stored.append(values if form is None else list(map(form, values)))
+        documents.append(isinstance(impl, JSON))
+    payload = json.dumps(list(zip(*stored, strict=True)), ensure_ascii=False,
+                         separators=(",", ":"))
     each = func.json_each(bindparam("rows_json", payload, type_=String)).table_valued("value")
-    return select(*(func.json_extract(each.c.value, f"$[{i}]").label(name)
-                    for i, name in enumerate(names))).subquery()
+    return [(each.c.value.op("->")(f"$[{i}]") if document
+             else func.json_extract(each.c.value, f"$[{i}]")).label(name)
+            for i, (name, document) in enumerate(zip(columns, documents, strict=True))]
+
+
+def one_of(column: Any, name: str, postgresql: bool) -> Any:
+    """``column IN`` the list passed as parameter ``name`` (in the form :func:`listed`
+    gives). PostgreSQL gets the values as literals (app/alerts/apply.py says why);
+    SQLite one JSON array, read by ``json_each``: an expanded list names and binds
+    every value of every execution, which cost more than the lookups of 2,000 ids."""
+    if postgresql:
+        return column.in_(bindparam(name, expanding=True, literal_execute=True))
+    each = func.json_each(bindparam(name, type_=String)).table_valued("value")
+    return column.in_(select(each.c.value))
+
+
+def listed(postgresql: bool, values: Sequence[Any]) -> Any:
+    """The values of a :func:`one_of` parameter."""
+    return list(values) if postgresql else json.dumps(list(values), ensure_ascii=False)
 
 
 def insert_rows(session: Session, table: Table,
@@ -139,4 +166,5 @@ def insert_rows(session: Session, table: Table,
     values = rows_as_set(session, table, rows, {name: name for name in names})
     insert = pg_insert if is_postgresql(session) else sqlite_insert
     # WHERE: with ON CONFLICT, SQLite's parser would read the ON as a join's without one.
-    return insert(table).from_select(names, select(*values.c).where(true())), None
+    return insert(table).from_select(
+        names, select(*(values.c[name] for name in names)).where(true())), None

@@ -35,7 +35,7 @@ from datetime import date, datetime, timedelta
 from app.aeds.inspection_schedule import CheckState, check_schedule
 from app.alerts.apply import Wanted
 from app.alerts.policy import AlertPolicy
-from app.alerts.stages import EXPIRED, expiry_stage, stage_severity
+from app.alerts.stages import EXPIRED, lead_stage, stage_severity
 from app.config import ReadinessPolicy
 from app.gateways.presence import gateway_presence
 from device_agent.protocol.thresholds import battery_low, temp_out_of_range
@@ -51,6 +51,8 @@ STATUSES = (READY, ATTENTION, NOT_READY, IN_USE, UNKNOWN)
 SENSOR_KINDS = frozenset({"self_test_failed", "temperature_out_of_range", "battery_low"})
 #: One opening, one story: at most one of these is open for an AED at a time.
 OPENING_KINDS = ("aed_in_use", "door_open_too_long", "cabinet_opened")
+#: Moments are looked at this long after they pass (the rules compare strictly).
+_PAST = timedelta(seconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +77,16 @@ class EvaluationPolicy:
     # which an answer changes, largest first.
     leads_ascending: tuple[int, ...] = field(init=False, repr=False)
     day_boundaries: tuple[int, ...] = field(init=False, repr=False)
+    #: How long before a check's due moment the "due soon" answer is looked at.
+    due_soon_before: timedelta = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         leads = tuple(sorted(self.expiry_lead_days))
         object.__setattr__(self, "leads_ascending", leads)
         bounds = {self.expiry_attention_days, self.critical_within_days, *leads, EXPIRED}
         object.__setattr__(self, "day_boundaries", tuple(sorted(bounds, reverse=True)))
+        object.__setattr__(self, "due_soon_before",
+                           timedelta(days=self.inspection_due_soon_days) - _PAST)
 
     @classmethod
     def defaults(cls) -> EvaluationPolicy:
@@ -164,6 +170,10 @@ class Evaluation:
         return frozenset(w.kind for w in self.wanted)
 
 
+def _day_of(moment: datetime | None) -> str | None:
+    return moment.date().isoformat() if moment is not None else None
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
@@ -186,16 +196,21 @@ def door_open_since(facts: AedFacts) -> datetime | None:
     return max(opened, reset) if reset is not None else opened
 
 
-@dataclass(slots=True)  # not frozen: made per AED per pass; a frozen __init__ costs 10x
+@dataclass(frozen=True, slots=True)
 class Liveness:
     heard: bool  # the device's readings can be trusted now
     gateway_down: bool
     device_silent: bool
 
 
+#: An AED without a device: nothing to hear.
+_UNMONITORED = Liveness(heard=False, gateway_down=False, device_silent=False)
+_NOTHING: frozenset[str] = frozenset()
+
+
 def liveness_of(facts: AedFacts, now: datetime, policy: EvaluationPolicy) -> Liveness:
     if not facts.monitored:
-        return Liveness(heard=False, gateway_down=False, device_silent=False)
+        return _UNMONITORED
     window = policy.liveness_window(facts.report_interval_s)
     gateway_down = gateway_presence(
         facts.gateway_state, facts.gateway_state_received_at, facts.gateway_last_seen_at,
@@ -206,10 +221,6 @@ def liveness_of(facts: AedFacts, now: datetime, policy: EvaluationPolicy) -> Liv
     device_silent = device_seen is None or now - device_seen > window
     return Liveness(heard=not (gateway_down or device_silent), gateway_down=gateway_down,
                     device_silent=device_silent)
-
-
-#: Moments are looked at this long after they pass (the rules compare strictly).
-_PAST = timedelta(seconds=1)
 
 
 class _Next:
@@ -262,10 +273,9 @@ def _expiry(part: _Part, expiry: date | None, today: date, policy: EvaluationPol
     if days_left <= policy.expiry_attention_days:
         soft.append(part.expiring)
     if days_left <= policy.leads_ascending[-1]:
-        stage = expiry_stage(expiry, today, policy.leads_ascending)
         wanted.append(Wanted(
             part.expiring, stage_severity(expiry, today, policy.critical_within_days),
-            stage, {"expiry": expiry.isoformat()}))
+            lead_stage(days_left, policy.leads_ascending), {"expiry": expiry.isoformat()}))
 
 
 def evaluate(facts: AedFacts, now: datetime, today: date,
@@ -285,17 +295,15 @@ def evaluate(facts: AedFacts, now: datetime, today: date,
         facts.last_inspection_at, facts.install_date,
         facts.inspection_interval_days or policy.inspection_interval_days,
         policy.inspection_due_soon_days, now)
-    due = schedule.due_at.date().isoformat() if schedule.due_at else None
     if schedule.due_at is not None:
-        upcoming.moment(schedule.due_at - timedelta(days=policy.inspection_due_soon_days)
-                        + _PAST, now)
+        upcoming.moment(schedule.due_at - policy.due_soon_before, now)
         upcoming.moment(schedule.due_at + _PAST, now)
     if schedule.state is CheckState.OVERDUE:
         hard.append("inspection_overdue")
-        wanted.append(Wanted("inspection_overdue", detail={"due": due}))
+        wanted.append(Wanted("inspection_overdue", detail={"due": _day_of(schedule.due_at)}))
     elif schedule.state is CheckState.DUE_SOON:
         soft.append("inspection_due_soon")
-        wanted.append(Wanted("inspection_due", detail={"due": due}))
+        wanted.append(Wanted("inspection_due", detail={"due": _day_of(schedule.due_at)}))
     elif schedule.state is CheckState.NEVER:
         soft.append("never_inspected")
         wanted.append(Wanted("inspection_due", detail={"due": None}))
@@ -380,5 +388,6 @@ def evaluate(facts: AedFacts, now: datetime, today: date,
         status, reasons = ATTENTION, tuple(soft)
     else:
         status, reasons = READY, ()
-    return Evaluation(status, reasons, tuple(wanted), frozenset(unjudged), incident_starts_at,
+    return Evaluation(status, reasons, tuple(wanted),
+                      frozenset(unjudged) if unjudged else _NOTHING, incident_starts_at,
                       upcoming.at, upcoming.on)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -137,9 +138,15 @@ def _next_look(at: datetime | None, on: date | None, tz: ZoneInfo) -> datetime:
     """When to evaluate again: the next moment, or the start of the next local day, that
     can change the answer."""
     if on is not None:
-        midnight = datetime.combine(on, time.min, tz).astimezone(UTC)
+        midnight = _midnight(on, tz)
         at = midnight if at is None else min(at, midnight)
     return at or NEVER
+
+
+@lru_cache(maxsize=4096)
+def _midnight(day: date, tz: ZoneInfo) -> datetime:
+    """The start of a local day, in UTC (a pass asks for the same few days 100,000 times)."""
+    return datetime.combine(day, time.min, tz).astimezone(UTC)
 
 
 def _write(session: Session, stmt: Any, rows: list[dict[str, Any]],

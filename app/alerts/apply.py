@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from app.alerts.catalogue import ACTIVE_STATES, ANNOTATION_KEYS, kind_of
 from app.alerts.lifecycle import Subject
 from app.models import Alert
-from app.sql_rows import insert_rows, is_postgresql, rows_as_set, split_held
+from app.sql_rows import insert_rows, is_postgresql, listed, one_of, rows_as_set, split_held
 
 #: Subjects per query of active alerts.
 CHUNK = 2000
@@ -95,10 +95,10 @@ _ACTIVE_COLUMNS = (Alert.subject_id, Alert.id, Alert.kind, Alert.severity, Alert
                    Alert.detail, Alert.auto_resolve)
 
 
-def _active_of(literal: bool) -> Any:
+def _active_of(postgresql: bool) -> Any:
     return select(*_ACTIVE_COLUMNS).where(
         Alert.subject_type == bindparam("subject_type"),
-        Alert.subject_id.in_(bindparam("ids", expanding=True, literal_execute=literal)),
+        one_of(Alert.subject_id, "ids", postgresql),
         Alert.status.in_(ACTIVE_STATES),
         Alert.kind.in_(bindparam("kinds", expanding=True)))
 
@@ -108,8 +108,7 @@ def _active_of(literal: bool) -> Any:
 # planned from the statistics of before (few alerts), each chunk scans the table and
 # searches its 2,000-parameter list element by element for every row, where a list of
 # constants is a hash table (measured 2026-12-02, 100,000 AEDs: first pass 145 s bound,
-# 19 s literal). SQLite looks either up in the index, and keeps one prepared statement
-# for the bound form.
+# 19 s literal). SQLite looks the ids of one JSON array up in the index.
 _ACTIVE_OF = {False: _active_of(False), True: _active_of(True)}
 
 
@@ -118,11 +117,12 @@ def _active(session: Session, subject_type: str, ids: Sequence[str],
     out: dict[str, dict[str, _Active]] = {}
     ordered = sorted(kinds)
     conn = session.connection()
+    postgresql = is_postgresql(session)
     for start in range(0, len(ids), CHUNK):
         # One cached statement, its IN lists expanded at execution: compiling a new one
         # per chunk would cost more than the reads.
-        for subject_id, *row in conn.execute(_ACTIVE_OF[is_postgresql(session)], {
-                "subject_type": subject_type, "ids": list(ids[start:start + CHUNK]),
+        for subject_id, *row in conn.execute(_ACTIVE_OF[postgresql], {
+                "subject_type": subject_type, "ids": listed(postgresql, ids[start:start + CHUNK]),
                 "kinds": ordered}).all():
             active = _Active(*row)
             out.setdefault(subject_id, {})[active.kind] = active
@@ -200,6 +200,8 @@ def _write(session: Session, change: str, rows: list[dict[str, Any]]) -> None:
 
 def _split(detail: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     """A stored detail as the rule's part and the annotations others added to it."""
+    if not detail or ANNOTATION_KEYS.isdisjoint(detail):
+        return detail or None, {}
     ruled = {k: v for k, v in (detail or {}).items() if k not in ANNOTATION_KEYS}
     return ruled or None, {k: v for k, v in (detail or {}).items() if k in ANNOTATION_KEYS}
 
@@ -226,17 +228,20 @@ def apply_wanted(session: Session, subject_type: str, wants: Iterable[SubjectWan
                 fresh.append((item.subject, _new_row(item.subject, want, now)))
                 continue
             severity = want.severity or kind_of(kind).severity
-            detail = dict(want.detail) or None
             ruled, notes = _split(alert.detail)
-            if (alert.severity, alert.stage, ruled) == (severity, want.stage, detail):
+            if (alert.severity, alert.stage, ruled) == (severity, want.stage,
+                                                        want.detail or None):
                 continue
+            detail = dict(want.detail) or None
             closer = (want.stage is not None and alert.stage is not None
                       and want.stage < alert.stage)
             (restages if closer else updates).append(
                 {"b_id": alert.id, "severity": severity, "stage": want.stage,
                  "detail": {**(detail or {}), **notes} or None})
             out.updated.append(_change(item.subject, alert.id, kind, severity))
-        newer = next((k for k in chain if k in wanted), None)
+        if not current:
+            continue
+        newer = next((k for k in chain if k in wanted), None) if chain else None
         for kind, alert in current.items():
             if kind in wanted or kind in item.unjudged:
                 continue

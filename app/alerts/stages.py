@@ -21,10 +21,15 @@ EXPIRED = 0
 def expiry_stage(expiry: date | None, today: date, leads: Sequence[int]) -> int | None:
     if expiry is None:
         return None
-    days_left = (expiry - today).days
+    return lead_stage((expiry - today).days, sorted(leads))
+
+
+def lead_stage(days_left: int, leads_ascending: Sequence[int]) -> int | None:
+    """The stage of something with ``days_left``: expired, the nearest lead it is
+    within, or none."""
     if days_left <= 0:
         return EXPIRED
-    for lead in sorted(leads):
+    for lead in leads_ascending:
         if days_left <= lead:
             return lead
     return None

@@ -8,23 +8,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.alerts.catalogue import ACTIVE_STATES, COVERAGE_LOST
 from app.models import Alert
-from app.sql_rows import is_postgresql, rows_as_set
+from app.sql_rows import is_postgresql, listed, one_of, rows_as_set
 
 _ALERT: Table = Alert.__table__  # type: ignore[assignment]
 #: Subjects per query.
 CHUNK = 2000
 
 
-def _active_of(literal: bool) -> Any:
+def _active_of(postgresql: bool) -> Any:
     return select(Alert.id, Alert.asset_id, Alert.detail).where(
-        Alert.subject_type == "asset",
-        Alert.asset_id.in_(bindparam("ids", expanding=True, literal_execute=literal)),
+        # By subject (ix_alert_subject): an asset's alerts have its id as subject id.
+        Alert.subject_type == "asset", one_of(Alert.subject_id, "ids", postgresql),
         Alert.status.in_(ACTIVE_STATES))
 
 
@@ -43,10 +43,11 @@ def mark_costs(session: Session, criticality: Mapping[int, float]) -> int:
     """Write each AED's cost into its active alerts where it differs; the alerts changed."""
     ids = sorted(criticality)
     rows: list[dict[str, Any]] = []
-    active_of = _ACTIVE_OF[is_postgresql(session)]
+    postgresql = is_postgresql(session)
     for start in range(0, len(ids), CHUNK):
         for alert_id, asset_id, detail in session.execute(
-                active_of, {"ids": ids[start:start + CHUNK]}):
+                _ACTIVE_OF[postgresql],
+                {"ids": listed(postgresql, [str(i) for i in ids[start:start + CHUNK]])}):
             cost = percent(criticality[asset_id])
             current = detail if isinstance(detail, dict) else {}
             if current.get(COVERAGE_LOST) != cost:
