@@ -29,8 +29,9 @@ from app.alerts.lifecycle import Subject
 from app.models import Alert
 from app.sql_rows import insert_rows, is_postgresql, listed, one_of, rows_as_set, split_held
 
-#: Subjects per query of active alerts.
-CHUNK = 2000
+#: Subjects per query of active alerts. PostgreSQL plans each query anew (its ids are
+#: literals, below): 10 queries of 10,000 took 0.28 s of a sweep, 50 of 2,000 0.93 s.
+CHUNK = 10_000
 _ALERT: Table = Alert.__table__  # type: ignore[assignment]
 #: The predicate of the partial unique index on dedupe_key (app/models/alert.py).
 _ACTIVE_KEY = text("status != 'resolved'")

@@ -135,3 +135,32 @@ def test_alerts_follow_state_when_the_facts_change(runner: FlaskCliRunner,
                                           Alert.kind == "temperature_out_of_range"))
     assert alert is not None and alert.status == "resolved" and alert.resolution == "cleared"
     assert db.get(Asset, hot.id).status == "ready"  # type: ignore[union-attr]
+
+
+def test_what_a_pass_writes_in_bulk_reads_back_as_the_orm_writes_it(
+        runner: FlaskCliRunner, db: Session) -> None:
+    """The pass writes its answers and alerts as one set of rows (app/sql_rows.py), not
+    through the column types one by one: the stored moments must still compare equal to
+    the same moments bound by the ORM (SQLite compares their text), and the details
+    must read back as written."""
+    aeds = _seed_faults(db)
+    result = runner.invoke(args=["jobs", "run-once", "reconcile", "--now", NOW.isoformat()])
+    assert result.exit_code == 0, result.output
+    db.expire_all()
+    for asset in (db.get(Asset, a.id) for a in aeds.values()):
+        assert asset is not None and asset.reevaluate_at is not None
+        assert asset.reevaluate_at.tzinfo is not None
+        assert db.scalar(select(Asset.id).where(
+            Asset.id == asset.id, Asset.reevaluate_at == asset.reevaluate_at)) == asset.id
+    opened = list(db.scalars(select(Alert).where(Alert.status == "open")))
+    assert len(opened) > 2
+    for alert in opened:
+        assert alert.opened_at == NOW
+        assert db.scalar(select(Alert.id).where(
+            Alert.id == alert.id, Alert.opened_at == NOW)) == alert.id
+    expiring = db.scalar(select(Alert).where(Alert.asset_id == aeds["pads_expiring"].id))
+    assert expiring is not None
+    assert expiring.detail == {"expiry": (TODAY + timedelta(days=29)).isoformat()}
+    assert expiring.stage == 30 and expiring.severity == "warning"
+    failed = db.scalar(select(Alert).where(Alert.asset_id == aeds["self_test"].id))
+    assert failed is not None and not failed.detail
