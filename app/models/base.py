@@ -39,6 +39,38 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+    # SQLite: the text SQLAlchemy's DATETIME stores ("2026-11-29 01:00:00.000000", UTC),
+    # written and read in one C call each instead of the two layers of processing (and
+    # a .replace(tzinfo=...), itself 1.4 µs): a pass over 100,000 AEDs writes and reads
+    # hundreds of thousands of moments. tests/foundation/test_utc_datetime.py holds them
+    # equal to the layered form.
+    def bind_processor(self, dialect: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        return sqlite_text
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return sqlite_moment
+
+
+def sqlite_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given; use timezone-aware UTC")
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+
+
+def sqlite_moment(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value + "+00:00")
+    except ValueError:  # text another writer left with its own offset
+        return datetime.fromisoformat(value).astimezone(UTC)
+
 
 # High-volume tables: BIGINT on PostgreSQL; SQLite only auto-increments INTEGER keys.
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
