@@ -120,8 +120,8 @@ def _active(session: Session, subject_type: str, ids: Sequence[str],
     conn = session.connection()
     postgresql = is_postgresql(session)
     for start in range(0, len(ids), CHUNK):
-        # One cached statement, its IN lists expanded at execution: compiling a new one
-        # per chunk would cost more than the reads.
+        # One cached statement, the ids one parameter (SQLite) or literals rendered at
+        # execution (PostgreSQL): compiling a new one per chunk would cost more.
         for subject_id, *row in conn.execute(_ACTIVE_OF[postgresql], {
                 "subject_type": subject_type, "ids": listed(postgresql, ids[start:start + CHUNK]),
                 "kinds": ordered}).all():
