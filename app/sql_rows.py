@@ -5,7 +5,7 @@ rows as one set of values, to UPDATE ... FROM or INSERT ... SELECT in one statem
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import Any, cast
 
@@ -102,24 +102,6 @@ def _arrays(dialect: Dialect, columns: Mapping[str, tuple[TypeEngine[Any], list[
     return list(func.unnest(*arrays).table_valued(*columns).render_derived().c)
 
 
-def _stored_form(impl: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
-    """The column type's conversion of a value to what the database stores, remembered
-    per value: a pass writes the same few moments many times."""
-    convert = impl.bind_processor(dialect)
-    if convert is None:
-        return None
-    seen: dict[Any, Any] = {}
-
-    def stored(value: Any) -> Any:
-        try:
-            return seen[value]
-        except KeyError:
-            seen[value] = out = convert(value)
-            return out
-
-    return stored
-
-
 def _json_document(dialect: Dialect,
                    columns: Mapping[str, tuple[TypeEngine[Any], list[Any]]]) -> list[Any]:
     """SQLite: the rows, in the form the columns store, as one JSON array of arrays read
@@ -130,7 +112,7 @@ def _json_document(dialect: Dialect,
     documents: list[bool] = []
     for type_, values in columns.values():
         impl = type_.dialect_impl(dialect)
-        form = None if isinstance(impl, JSON) else _stored_form(impl, dialect)
+        form = None if isinstance(impl, JSON) else impl.bind_processor(dialect)
         stored.append(values if form is None else list(map(form, values)))
         documents.append(isinstance(impl, JSON))
     payload = json.dumps(list(zip(*stored, strict=True)), ensure_ascii=False,
@@ -157,14 +139,12 @@ def listed(postgresql: bool, values: Sequence[Any]) -> Any:
     return list(values) if postgresql else json.dumps(list(values), ensure_ascii=False)
 
 
-def insert_rows(session: Session, table: Table,
-                rows: Sequence[Mapping[str, Any]]) -> tuple[Any, Any]:
-    """An INSERT of these rows (all with the same keys) for the session's database, to
-    add ON CONFLICT and RETURNING to, and the parameters to execute it with (none: the
-    rows are one set, :func:`rows_as_set`)."""
+def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> Any:
+    """An INSERT of these rows (all with the same keys, as one set: :func:`rows_as_set`)
+    for the session's database, to add ON CONFLICT and RETURNING to."""
     names = list(rows[0])
     values = rows_as_set(session, table, rows, {name: name for name in names})
     insert = pg_insert if is_postgresql(session) else sqlite_insert
     # WHERE: with ON CONFLICT, SQLite's parser would read the ON as a join's without one.
     return insert(table).from_select(
-        names, select(*(values.c[name] for name in names)).where(true())), None
+        names, select(*(values.c[name] for name in names)).where(true()))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.aeds.evaluation import AedFacts
 from app.models import Asset, Device, DeviceState, Gateway
+from app.models.base import sqlite_moment
 
 #: AEDs per query (keeps IN lists and memory small on 100,000 AEDs).
 CHUNK = 2000
@@ -70,9 +71,7 @@ def _moment(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value.astimezone(UTC) if value is not None and value.tzinfo else (
             value.replace(tzinfo=UTC) if value is not None else None)
-    # SQLite's text is UTC without an offset (app/models/base.TzDateTime). Parsing it
-    # with the offset appended is 6x faster than .replace(tzinfo=UTC) afterwards.
-    return datetime.fromisoformat(value + "+00:00")
+    return sqlite_moment(value)  # SQLite's text, read as the column type reads it
 
 
 def _day(value: Any) -> date | None:

@@ -153,11 +153,10 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
     id of those inserted here."""
     if not rows:
         return {}
-    stmt, params = insert_rows(session, _ALERT, rows)
-    stmt = (stmt
+    stmt = (insert_rows(session, _ALERT, rows)
             .on_conflict_do_nothing(index_elements=["dedupe_key"], index_where=_ACTIVE_KEY)
             .returning(_ALERT.c.dedupe_key, _ALERT.c.id))
-    return {key: alert_id for key, alert_id in session.execute(stmt, params)}
+    return {key: alert_id for key, alert_id in session.execute(stmt)}
 
 
 def _set(v: Any, restage: bool = False) -> Any:

@@ -77,11 +77,11 @@ def worst_spans(hours: Sequence[float]) -> list[Span]:
 def _upsert(session: Session, table: Table, rows: list[dict[str, Any]], key: str) -> None:
     if not rows:
         return
-    stmt, params = insert_rows(session, table, rows)  # one statement on PostgreSQL
+    stmt = insert_rows(session, table, rows)  # one statement
     stmt = stmt.on_conflict_do_update(
         index_elements=[key],
         set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name != key})
-    session.execute(stmt, params)
+    session.execute(stmt)
 
 
 def save_week(session: Session, area: str, profile: Sequence[float], week_starts_at: datetime,
